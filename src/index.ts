@@ -1,0 +1,176 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import { PassbaseClient } from './api/client.js'
+import type { PassbaseContext } from './context.js'
+import { PassbaseOptionsError, PassbaseReauthNotConfiguredError, StoreUnavailableError } from './errors.js'
+import { RecordCache } from './guards/cache.js'
+import { createRequireReauth } from './guards/require-reauth.js'
+import { createRequireVerified, createVerifiedCheck } from './guards/require-verified.js'
+import { RevocationCache } from './guards/revocations.js'
+import { resolveOptions, type FastifyPassbaseOptions } from './options.js'
+import { StepUpTokens } from './reauth/token.js'
+import { preparedError, sendPrepared } from './reply.js'
+import { configRoutes } from './routes/config.js'
+import { reauthRoutes } from './routes/reauth.js'
+import { statusRoutes } from './routes/status.js'
+import { verificationRoutes } from './routes/verifications.js'
+import { errorHandler } from './routes/errors.js'
+import type { IdentityStatus, PassbaseStore, VerificationRecord } from './store/types.js'
+import { createSync } from './sync.js'
+import { webhookKey } from './webhook/crypto.js'
+import { createWebhookHandler } from './webhook/handler.js'
+import { webhookRoutes } from './webhook/route.js'
+
+export type PassbaseGuard = preHandlerAsyncHookHandler
+
+export interface PassbaseDecorator {
+  client: PassbaseClient
+  store: PassbaseStore
+  /** the user's local status ('none' when they linked no identity); rejects when the store does */
+  statusOf: (userId: string) => Promise<IdentityStatus | 'none'>
+  /** a `requireReauth` preHandler with a shorter window (seconds, ≤ `reauth.maxAge`) */
+  requireReauth: (options?: { maxAge?: number }) => PassbaseGuard
+  /** fetch the identity from the API and apply it now (what a webhook does) */
+  refresh: (identityId: string) => Promise<VerificationRecord | null>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    passbase: PassbaseDecorator
+    requireVerified: PassbaseGuard
+    requireReauth: PassbaseGuard
+  }
+  interface FastifyRequest {
+    /** the user's verification record, set by the guards (null when none) */
+    verification: VerificationRecord | null
+  }
+}
+
+const PURGE_EVERY_MS = 60_000
+let warnedMemoryInProduction = false
+
+async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOptions: FastifyPassbaseOptions): Promise<void> {
+  const options = resolveOptions(rawOptions)
+  const { store } = options
+  if (options.storeIsDefault && process.env.NODE_ENV === 'production' && !warnedMemoryInProduction) {
+    warnedMemoryInProduction = true
+    fastify.log.warn('fastify-passbase: using the in-memory store in production; links are lost on restart and not shared between instances. Pass a SqliteStore or PostgresStore as `store`.')
+  }
+
+  const client = new PassbaseClient({
+    secretApiKey: options.secretApiKey,
+    baseUrl: options.apiBaseUrl,
+    timeoutMs: options.api.timeoutMs,
+    retries: options.api.retries,
+    concurrency: options.api.concurrency
+  })
+  const cache = new RecordCache(store, store.cacheTtlMs ?? 1000)
+  const sync = createSync({
+    getIdentity: async (id) => await client.getIdentity(id),
+    store,
+    policy: { thresholds: options.thresholds, bindMetadata: options.metadataPrivateKey !== undefined },
+    log: fastify.log,
+    onStatusChange: options.onStatusChange,
+    invalidateUser: (userId) => cache.invalidate(userId)
+  })
+  const ctx: PassbaseContext = { options, store, client, cache, sync }
+  const check = createVerifiedCheck(options.getUserId, cache)
+  const requireVerified = createRequireVerified(check)
+
+  // step-up: resolved once; without `reauth` every requireReauth use is a startup error
+  const reauth = options.reauth
+  const tokens = new StepUpTokens(reauth?.maxAge ?? 0)
+  const revocations = new RevocationCache(store, store.cacheTtlMs ?? 1000, (reauth?.maxAge ?? 0) * 1000)
+  const reauthGuards = new WeakSet<PassbaseGuard>()
+  const startUrl = `${options.prefix}/reauth/start`
+  function makeReauthGuard (maxAge: number): PassbaseGuard {
+    const guard = reauth === undefined
+      ? notConfiguredGuard
+      : createRequireReauth({ check, tokens, revocations, cookieName: reauth.cookieName, startUrl }, maxAge)
+    reauthGuards.add(guard)
+    return guard
+  }
+  const requireReauth = makeReauthGuard(reauth?.maxAge ?? 0)
+
+  fastify.decorate('passbase', {
+    client,
+    store,
+    async statusOf (userId: string) {
+      return (await store.getByUser(userId))?.status ?? 'none'
+    },
+    requireReauth (opts: { maxAge?: number } = {}) {
+      if (reauth === undefined) throw new PassbaseReauthNotConfiguredError()
+      const maxAge = opts.maxAge ?? reauth.maxAge
+      if (!Number.isInteger(maxAge) || maxAge <= 0 || maxAge > reauth.maxAge) {
+        throw new PassbaseOptionsError(`requireReauth({ maxAge }): must be a whole number of seconds between 1 and reauth.maxAge (${reauth.maxAge})`)
+      }
+      return makeReauthGuard(maxAge)
+    },
+    async refresh (identityId: string) {
+      const result = await sync.syncIdentity(identityId)
+      return result.outcome === 'unlinked' ? null : result.record
+    }
+  } satisfies PassbaseDecorator)
+  fastify.decorate('requireVerified', requireVerified)
+  fastify.decorate('requireReauth', requireReauth)
+  fastify.decorateRequest('verification', null)
+
+  if (reauth === undefined) {
+    fastify.addHook('onRoute', (route) => {
+      const handlers = [route.preHandler, route.onRequest, route.preValidation].flat()
+      if (handlers.some((h) => typeof h === 'function' && reauthGuards.has(h as PassbaseGuard))) {
+        throw new PassbaseReauthNotConfiguredError(` (route ${route.method.toString()} ${route.url})`)
+      }
+    })
+  }
+
+  // store lifecycle: tables at start, periodic purge, cross-process invalidations, close
+  await store.init?.()
+  const unsubscribe = store.subscribe?.((event) => {
+    if (event.kind === 'user') cache.invalidate(event.userId)
+    else revocations.remember(event.jti, Date.now() + (reauth?.maxAge ?? 0) * 1000)
+  })
+  const purge = setInterval(() => {
+    store.purgeExpired(Date.now()).catch((err: unknown) => fastify.log.warn({ err }, 'passbase: purge failed'))
+  }, PURGE_EVERY_MS)
+  purge.unref()
+  fastify.addHook('onClose', async () => {
+    clearInterval(purge)
+    unsubscribe?.()
+    await client.close()
+    await store.close?.()
+  })
+
+  const handle = createWebhookHandler({ store, sync, dedupTtlMs: options.dedupTtl * 1000, log: fastify.log })
+  await fastify.register(async function passbaseRoutes (scope) {
+    await scope.register(webhookRoutes, { key: webhookKey(options.webhookSecret), allowUnencrypted: options.allowUnencryptedWebhooks, handle })
+    await scope.register(async function passbaseApi (api) {
+      api.setErrorHandler(errorHandler)
+      await api.register(verificationRoutes, ctx)
+      await api.register(statusRoutes, ctx)
+      await api.register(configRoutes, ctx)
+      if (reauth !== undefined) await api.register(reauthRoutes, { ctx, reauth, check, tokens, revocations })
+    })
+  }, { prefix: options.prefix })
+}
+
+const NOT_CONFIGURED = preparedError(new StoreUnavailableError())
+/** Only reachable when a host bypasses the startup check: fail closed. */
+async function notConfiguredGuard (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  request.log.error('fastify-passbase: requireReauth used without reauth options; refusing')
+  sendPrepared(reply, NOT_CONFIGURED)
+}
+
+export const fastifyPassbase = fp(fastifyPassbasePlugin, { fastify: '5.x', name: 'fastify-passbase' })
+export default fastifyPassbase
+
+export { PassbaseClient } from './api/client.js'
+export type { PassbaseClientOptions } from './api/client.js'
+export type { Identity, IdentityList, Resource, Settings } from './api/schemas.js'
+export * from './errors.js'
+export type { FastifyPassbaseOptions, GetUserId, ReauthOptions, ReauthCookieOptions, StatusChange } from './options.js'
+export { MemoryStore } from './store/memory.js'
+export type { MemoryStoreOptions } from './store/memory.js'
+export type * from './store/types.js'
+export { decryptWebhook, encryptWebhook, webhookKey } from './webhook/crypto.js'
+export type { WebhookEvent } from './webhook/events.js'
