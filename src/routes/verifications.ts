@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Identity } from '../api/schemas.js'
 import { currentUser, type PassbaseContext } from '../context.js'
-import { AlreadyVerifiedError, ApiNotFoundError, IdentityTakenError } from '../errors.js'
+import { AlreadyVerifiedError, ApiNotFoundError, IdentityTakenError, UnknownIdentityError } from '../errors.js'
 import { json, routeSchema, publicStatus } from './schemas.js'
 
 /**
@@ -22,7 +22,7 @@ export async function verificationRoutes (fastify: FastifyInstance, ctx: Passbas
     try {
       identity = await ctx.client.getIdentity(identityId)
     } catch (err) {
-      if (err instanceof ApiNotFoundError) throw err
+      if (err instanceof ApiNotFoundError) throw new UnknownIdentityError()
       request.log.warn({ err, identityId }, 'passbase: API unreachable while linking; kept as created')
     }
     const linked = await ctx.store.link(userId, identityId, Date.now())
