@@ -27,6 +27,8 @@ export async function harness (opts: {
   plugin?: Partial<FastifyPassbaseOptions>
   sandbox?: Partial<SandboxOptions>
   routes?: (app: FastifyInstance) => void
+  /** runs before the plugin is registered (host plugins registered first) */
+  before?: (app: FastifyInstance) => Promise<void>
 } = {}): Promise<Harness> {
   const sandbox = await createSandbox({
     secretApiKey: SECRET_API_KEY,
@@ -36,6 +38,7 @@ export async function harness (opts: {
     ...opts.sandbox
   })
   const app = Fastify({ logger: false })
+  await opts.before?.(app)
   await app.register(fastifyPassbase, {
     secretApiKey: SECRET_API_KEY,
     webhookSecret: WEBHOOK_SECRET,

@@ -1,0 +1,97 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { apiFaultHook, type ApiFaultContext } from './faults.js'
+import { InvalidCursorError, type IdentityRegistry } from './identities.js'
+import type { ApiCounters } from './stats.js'
+import type { ApiKind } from './types.js'
+
+/** The provider API (Passbase v2), served under `/verification/v2` with `X-API-KEY` checks. */
+
+export const API_PREFIX = '/verification/v2'
+const DEFAULT_LIMIT = 20
+const MAX_LIMIT = 100
+
+export interface ApiContext {
+  secretApiKey: string
+  identities: IdentityRegistry
+  counters: ApiCounters
+  faults: ApiFaultContext
+  settings: () => Record<string, unknown>
+}
+
+interface IdParams { id: string }
+interface ResourceParams extends IdParams { resourceId: string }
+interface FileParams extends ResourceParams { fileId: string }
+interface ListQuery { limit?: string, cursor?: string }
+
+function digest (value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+function notFound (reply: FastifyReply, what: string): FastifyReply {
+  return reply.code(404).send({ message: `${what} not found` })
+}
+
+function parseLimit (raw: string | undefined): number | null {
+  if (raw === undefined || raw === '') return DEFAULT_LIMIT
+  if (!/^\d+$/.test(raw)) return null
+  const limit = Number(raw)
+  return limit >= 1 && limit <= MAX_LIMIT ? limit : null
+}
+
+export function providerApi (context: ApiContext) {
+  const expected = digest(context.secretApiKey)
+  const { identities } = context
+
+  return async function routes (app: FastifyInstance): Promise<void> {
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      const kind = (request.routeOptions.config as { kind?: ApiKind }).kind
+      if (kind !== undefined) context.counters.count(kind, (request.params as Partial<IdParams>).id)
+    })
+    app.addHook('onRequest', apiFaultHook(context.faults))
+    app.addHook('onRequest', async (request, reply) => {
+      const key = request.headers['x-api-key']
+      if (typeof key !== 'string' || !timingSafeEqual(digest(key), expected)) {
+        return reply.code(401).send({ message: 'Unauthorized: missing or invalid X-API-KEY' })
+      }
+      return undefined
+    })
+
+    app.get<{ Params: IdParams }>('/identities/:id', { config: { kind: 'getIdentity' } }, async (request, reply) => {
+      return identities.get(request.params.id) ?? notFound(reply, 'Identity')
+    })
+
+    app.get<{ Querystring: ListQuery }>('/identities', { config: { kind: 'listIdentities' } }, async (request, reply) => {
+      const limit = parseLimit(request.query.limit)
+      if (limit === null) return reply.code(400).send({ message: `limit must be an integer in 1..${MAX_LIMIT}` })
+      try {
+        const page = identities.page(limit, request.query.cursor)
+        return { cursor: { next: page.next }, data: page.data }
+      } catch (err) {
+        if (err instanceof InvalidCursorError) return reply.code(400).send({ message: 'invalid cursor' })
+        throw err
+      }
+    })
+
+    app.get<{ Params: IdParams }>('/identity/:id/resources', { config: { kind: 'listResources' } }, async (request, reply) => {
+      const resources = identities.resources(request.params.id)
+      return resources === undefined ? notFound(reply, 'Identity') : { data: resources }
+    })
+
+    app.get<{ Params: ResourceParams }>('/identity/:id/resources/:resourceId', { config: { kind: 'getResource' } }, async (request, reply) => {
+      return identities.resource(request.params.id, request.params.resourceId) ?? notFound(reply, 'Resource')
+    })
+
+    app.get<{ Params: FileParams }>(
+      '/identity/:id/resources/:resourceId/resource_files/:fileId',
+      { config: { kind: 'getResourceFile' } },
+      async (request, reply) => {
+        const { id, resourceId, fileId } = request.params
+        const file = identities.file(id, resourceId, fileId)
+        if (file === undefined) return notFound(reply, 'Resource file')
+        return reply.type(file.contentType).send(file.bytes)
+      })
+
+    app.get('/settings', { config: { kind: 'settings' } }, async () => context.settings())
+  }
+}

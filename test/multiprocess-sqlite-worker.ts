@@ -1,0 +1,72 @@
+/**
+ * A worker process for test/store-sqlite.test.ts: opens the SQLite file given as argv[2],
+ * prints "ready", waits for "go" on stdin, then races the other workers and prints one
+ * JSON line with what it observed.
+ */
+import { createInterface } from 'node:readline'
+import { SqliteStore } from '../src/store/sqlite.js'
+
+export interface WorkerReport {
+  worker: number
+  links: Array<{ identity: string, ok: boolean, reason?: string }>
+  updates: Array<{ providerUpdated: number, applied: boolean, previous: number | null, record: number | null }>
+  marks: Array<{ key: string, isNew: boolean }>
+  consumes: Array<{ id: string, ok: boolean, reason?: string }>
+}
+
+export const IDENTITIES = 40
+export const EVENTS = 60
+export const CHALLENGES = 20
+export const UPDATES_PER_WORKER = 25
+export const NOW = 4_100_000_000_000
+
+async function main (): Promise<void> {
+  const [filename, workerArg, workersArg] = process.argv.slice(2)
+  const worker = Number(workerArg)
+  const workers = Number(workersArg)
+  const store = new SqliteStore({ filename: filename as string })
+  await store.init()
+  const lines = createInterface({ input: process.stdin })
+  process.stdout.write('ready\n')
+  await new Promise<void>((resolve) => { lines.once('line', () => { resolve() }) })
+  lines.close()
+
+  // distinct values per worker plus one value every worker sends
+  const values = Array.from({ length: UPDATES_PER_WORKER }, (_, j) => 1 + worker + workers * j)
+  values.push(10_000)
+  values.sort(() => Math.random() - 0.5)
+
+  const report: WorkerReport = { worker, links: [], updates: [], marks: [], consumes: [] }
+  const rounds = Math.max(IDENTITIES, EVENTS, CHALLENGES, values.length)
+  for (let k = 0; k < rounds; k++) {
+    // start each kind of work at a different offset per worker, so they collide in every order
+    if (k < IDENTITIES) {
+      const identity = `mp-identity-${(k + worker * 7) % IDENTITIES}`
+      const r = await store.link(`mp-user-${worker}`, identity, NOW + k)
+      report.links.push(r.ok ? { identity, ok: true } : { identity, ok: false, reason: r.reason })
+    }
+    if (k < values.length) {
+      const providerUpdated = values[k] as number
+      const r = await store.applyUpdate('mp-shared-identity', { status: 'pending', score: providerUpdated / 100_000, reason: `w${worker}`, providerUpdated })
+      report.updates.push({ providerUpdated, applied: r.applied, previous: r.previous?.providerUpdated ?? null, record: r.record?.providerUpdated ?? null })
+    }
+    if (k < EVENTS) {
+      const key = `mp-event-${(k + worker * 11) % EVENTS}`
+      report.marks.push({ key, isNew: await store.markEvent(key, NOW + 60_000, NOW) })
+    }
+    if (k < CHALLENGES) {
+      const id = `mp-challenge-${(k + worker * 3) % CHALLENGES}`
+      const r = await store.consumeChallenge(id, 'mp-owner', NOW + 1)
+      report.consumes.push(r.ok ? { id, ok: true } : { id, ok: false, reason: r.reason })
+    }
+  }
+  await store.close()
+  process.stdout.write(JSON.stringify(report) + '\n')
+}
+
+if (process.argv[1] !== undefined && /multiprocess-sqlite-worker\.[cm]?[tj]s$/.test(process.argv[1])) {
+  main().catch((err: unknown) => {
+    console.error(err)
+    process.exit(1)
+  })
+}
