@@ -10,7 +10,9 @@ import { RevocationCache } from './guards/revocations.js'
 import { resolveOptions, type FastifyPassbaseOptions } from './options.js'
 import { StepUpTokens } from './reauth/token.js'
 import { preparedError, sendPrepared } from './reply.js'
+import { clientScriptRoutes } from './routes/client-script.js'
 import { configRoutes } from './routes/config.js'
+import { createReconciler, startReconcileLoop, type ReconcileOptions, type ReconcileResult } from './reconcile.js'
 import { reauthRoutes } from './routes/reauth.js'
 import { statusRoutes } from './routes/status.js'
 import { verificationRoutes } from './routes/verifications.js'
@@ -32,6 +34,8 @@ export interface PassbaseDecorator {
   requireReauth: (options?: { maxAge?: number }) => PassbaseGuard
   /** fetch the identity from the API and apply it now (what a webhook does) */
   refresh: (identityId: string) => Promise<VerificationRecord | null>
+  /** page through the provider's identities and repair linked records whose webhook never arrived */
+  reconcile: (options?: ReconcileOptions) => Promise<ReconcileResult>
 }
 
 declare module 'fastify' {
@@ -91,6 +95,7 @@ async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOptions: Fast
     return guard
   }
   const requireReauth = makeReauthGuard(reauth?.maxAge ?? 0)
+  const reconcile = createReconciler({ identities: (o) => client.identities(o), store, sync, log: fastify.log })
 
   fastify.decorate('passbase', {
     client,
@@ -109,6 +114,9 @@ async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOptions: Fast
     async refresh (identityId: string) {
       const result = await sync.syncIdentity(identityId)
       return result.outcome === 'unlinked' ? null : result.record
+    },
+    async reconcile (opts?: ReconcileOptions) {
+      return await reconcile(opts)
     }
   } satisfies PassbaseDecorator)
   fastify.decorate('requireVerified', requireVerified)
@@ -128,16 +136,29 @@ async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOptions: Fast
   await store.init?.()
   const unsubscribe = store.subscribe?.((event) => {
     if (event.kind === 'user') cache.invalidate(event.userId)
-    else revocations.remember(event.jti, Date.now() + (reauth?.maxAge ?? 0) * 1000)
+    else if (event.kind === 'revoked') revocations.remember(event.jti, Date.now() + (reauth?.maxAge ?? 0) * 1000)
+    else {
+      cache.clear()
+      revocations.clearNegative()
+    }
   })
   const purge = setInterval(() => {
     store.purgeExpired(Date.now()).catch((err: unknown) => fastify.log.warn({ err }, 'passbase: purge failed'))
   }, PURGE_EVERY_MS)
   purge.unref()
+  // background reconciliation starts once the app is ready and stops on close
+  let reconcileLoop: ReturnType<typeof startReconcileLoop> | undefined
+  const reconcileEvery = options.reconcile.intervalMs
+  if (reconcileEvery !== undefined) {
+    fastify.addHook('onReady', async () => { reconcileLoop = startReconcileLoop(reconcile, reconcileEvery, fastify.log) })
+  }
   fastify.addHook('onClose', async () => {
     clearInterval(purge)
+    // abort a background run first; it settles once the client has closed (its requests end)
+    const reconciling = reconcileLoop?.stop()
     unsubscribe?.()
     await client.close()
+    await reconciling
     await store.close?.()
   })
 
@@ -149,6 +170,7 @@ async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOptions: Fast
       await api.register(verificationRoutes, ctx)
       await api.register(statusRoutes, ctx)
       await api.register(configRoutes, ctx)
+      await api.register(clientScriptRoutes, ctx)
       if (reauth !== undefined) await api.register(reauthRoutes, { ctx, reauth, check, tokens, revocations })
     })
   }, { prefix: options.prefix })
@@ -169,6 +191,7 @@ export type { PassbaseClientOptions } from './api/client.js'
 export type { Identity, IdentityList, Resource, Settings } from './api/schemas.js'
 export * from './errors.js'
 export type { FastifyPassbaseOptions, GetUserId, ReauthOptions, ReauthCookieOptions, StatusChange } from './options.js'
+export type { ReconcileOptions, ReconcileResult } from './reconcile.js'
 export { MemoryStore } from './store/memory.js'
 export type { MemoryStoreOptions } from './store/memory.js'
 export type * from './store/types.js'

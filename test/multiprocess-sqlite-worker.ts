@@ -1,7 +1,7 @@
 /**
  * A worker process for test/store-sqlite.test.ts: opens the SQLite file given as argv[2],
- * prints "ready", waits for "go" on stdin, then races the other workers and prints one
- * JSON line with what it observed.
+ * prints "ready", waits for "go <epoch ms>" on stdin and that moment, then races the
+ * other workers and prints one JSON line with what it observed.
  */
 import { createInterface } from 'node:readline'
 import { SqliteStore } from '../src/store/sqlite.js'
@@ -14,10 +14,10 @@ export interface WorkerReport {
   consumes: Array<{ id: string, ok: boolean, reason?: string }>
 }
 
-export const IDENTITIES = 40
-export const EVENTS = 60
-export const CHALLENGES = 20
-export const UPDATES_PER_WORKER = 25
+export const IDENTITIES = 300
+export const EVENTS = 400
+export const CHALLENGES = 100
+export const UPDATES_PER_WORKER = 300
 export const NOW = 4_100_000_000_000
 
 async function main (): Promise<void> {
@@ -28,13 +28,16 @@ async function main (): Promise<void> {
   await store.init()
   const lines = createInterface({ input: process.stdin })
   process.stdout.write('ready\n')
-  await new Promise<void>((resolve) => { lines.once('line', () => { resolve() }) })
+  const go = await new Promise<string>((resolve) => { lines.once('line', resolve) })
   lines.close()
+  const startAt = Number(go.split(' ')[1])
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())))
+  while (Date.now() < startAt) { /* spin the last millisecond */ }
 
-  // distinct values per worker plus one value every worker sends
+  // ascending distinct values per worker, then one value every worker sends: which
+  // of them apply depends on how the processes interleave
   const values = Array.from({ length: UPDATES_PER_WORKER }, (_, j) => 1 + worker + workers * j)
-  values.push(10_000)
-  values.sort(() => Math.random() - 0.5)
+  values.push(1_000_000)
 
   const report: WorkerReport = { worker, links: [], updates: [], marks: [], consumes: [] }
   const rounds = Math.max(IDENTITIES, EVENTS, CHALLENGES, values.length)

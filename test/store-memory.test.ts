@@ -3,12 +3,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { test as nodeTest } from 'node:test'
 import t from 'tap'
 import { MemoryStore } from '../src/store/memory.js'
-import { conformanceCaseNames, runStoreConformance, storeConformance } from '../src/store/conformance.js'
+import { conformanceCaseNames, runStoreConformance, storeConformance, type TestFn } from '../src/store/conformance.js'
 import type { PassbaseStore } from '../src/store/types.js'
 
 storeConformance('MemoryStore conformance', () => new MemoryStore(), { test: t.test.bind(t) })
+
+// compile-time: both frameworks' test functions fit the `test` option
+const fits: TestFn[] = [nodeTest, t.test.bind(t)]
+void fits
 
 t.test('runStoreConformance resolves with every case for MemoryStore', async (t) => {
   const result = await runStoreConformance(() => new MemoryStore())
@@ -64,7 +69,7 @@ t.test('storeConformance works under node:test (its default)', async (t) => {
   ].join('\n'))
   const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
   const child = spawnSync(process.execPath, [...loader, '--test', '--test-reporter=tap', script], {
-    encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_OPTIONS: '' }
+    encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_OPTIONS: '', TS_NODE_TRANSPILE_ONLY: '1' }
   })
   if (child.status !== 0) t.fail(`node --test failed (${String(child.status)})\n${child.stdout}\n${child.stderr}`)
   else t.pass('node --test exits 0')

@@ -36,6 +36,11 @@ export class RevocationCache {
     this.revoked.set(jti, until)
   }
 
+  /** Forget every "not revoked" answer (notifications may have been lost). */
+  clearNegative (): void {
+    this.clear.clear()
+  }
+
   private prune (map: Map<string, number>, now: number): void {
     for (const [key, until] of map) if (until <= now) map.delete(key)
     for (const key of map.keys()) {

@@ -136,7 +136,7 @@ export class MemoryStore implements PassbaseStore {
   }
 
   async revokeToken (jti: string, expiresAt: number): Promise<void> {
-    this.revoked.set(jti, expiresAt)
+    this.revoked.set(jti, Math.max(expiresAt, this.revoked.get(jti) ?? 0))
   }
 
   async isRevoked (jti: string, now: number): Promise<boolean> {

@@ -325,8 +325,8 @@ export class PostgresStore implements PassbaseStore {
   /**
    * Invalidations announced by any store on this database and channel (including this
    * one). The LISTEN connection starts with the first subscriber; `listening()` tells
-   * when it is up. Notifications sent while it reconnects are lost: caches then rely
-   * on `cacheTtlMs`.
+   * when it is up. Notifications sent while it reconnects are lost, so after a
+   * reconnect listeners get `{ kind: 'all' }` (drop every cached entry).
    */
   subscribe (listener: (event: Invalidation) => void): () => void {
     if (this.closed) return () => {}
@@ -355,6 +355,7 @@ export class PostgresStore implements PassbaseStore {
 
   private async runListener (): Promise<void> {
     let backoff = BACKOFF_MIN_MS
+    let listenedBefore = false
     while (!this.closed) {
       const client = new pg.Client({
         ...this.clientConfig,
@@ -368,14 +369,7 @@ export class PostgresStore implements PassbaseStore {
       client.on('notification', (message) => {
         if (message.channel !== this.channel) return
         const event = parseInvalidation(message.payload)
-        if (event === null) return
-        for (const listener of this.listeners) {
-          try {
-            listener(event)
-          } catch (err) {
-            this.onError(toError(err))
-          }
-        }
+        if (event !== null) this.dispatch(event)
       })
       this.listenClient = client // so that close() can end it while it connects
       try {
@@ -396,6 +390,9 @@ export class PostgresStore implements PassbaseStore {
         break
       }
       backoff = BACKOFF_MIN_MS
+      // notifications sent while the connection was down are lost: caches drop everything
+      if (listenedBefore) this.dispatch({ kind: 'all' })
+      listenedBefore = true
       this.listenReady.resolve()
       await gone
       this.listenClient = null
@@ -406,6 +403,16 @@ export class PostgresStore implements PassbaseStore {
       backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)
     }
     this.listenReady.resolve()
+  }
+
+  private dispatch (event: Invalidation): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event)
+      } catch (err) {
+        this.onError(toError(err))
+      }
+    }
   }
 
   private async sleep (ms: number): Promise<void> {

@@ -64,6 +64,8 @@ export type ConsumeResult =
 export type Invalidation =
   | { kind: 'user', userId: string }
   | { kind: 'revoked', jti: string }
+  /** notifications may have been lost (e.g. a reconnect): drop everything cached */
+  | { kind: 'all' }
 
 /**
  * A storage adapter. Shipped: `MemoryStore`, `SqliteStore`, `PostgresStore`.
@@ -124,7 +126,7 @@ export interface PassbaseStore {
   /** Forget `key` (processing failed: the provider's retry must be processed again). */
   unmarkEvent(key: string): Promise<void>
 
-  /** Store a new step-up challenge (ids are unique random strings). */
+  /** Store a new step-up challenge (ids are unique random strings; a duplicate id may be rejected). */
   createChallenge(challenge: Challenge): Promise<void>
 
   /** Read a challenge without consuming it; null when unknown, used or expired-and-purged. */
@@ -134,6 +136,7 @@ export interface PassbaseStore {
    * Single use, atomically: the first call by the challenge's user before `expiresAt`
    * gets `{ ok: true }`; later calls get `'used'`; after expiry `'expired'`; unknown
    * id `'missing'`; another user `'forbidden'` (and the challenge stays usable by its owner).
+   * Reasons are checked in this order: missing, forbidden, used, expired.
    */
   consumeChallenge(id: string, userId: string, now: number): Promise<ConsumeResult>
 
@@ -143,7 +146,7 @@ export interface PassbaseStore {
   /** The latest recorded authentication time (epoch ms) of the identity, or null. */
   lastAuthentication(identityId: string): Promise<number | null>
 
-  /** Revoke a step-up token id until `expiresAt` (when it would expire anyway; then it may be forgotten). */
+  /** Revoke a step-up token id until `expiresAt` (when it would expire anyway; then it may be forgotten). Revoking twice keeps the later `expiresAt`. */
   revokeToken(jti: string, expiresAt: number): Promise<void>
 
   /** Whether the token id is revoked (and not past its `expiresAt`). */

@@ -5,7 +5,7 @@
  * - otherwise `initdb`/`pg_ctl` are looked up on PATH and in /usr/lib/postgresql/<v>/bin;
  *   a cluster is created in a temp dir (as the `postgres` user when running as root),
  *   listening only on a unix socket in that dir, with trust auth and fsync off.
- * - no binaries → `null`: the caller must skip, loudly (`announceSkip`).
+ * - no binaries (or `PASSBASE_TEST_PG=off`) → `null`: the caller must skip, loudly (`announceSkip`).
  *
  * `sharedPostgres()` starts one server per test process (per test file under tap) and
  * stops it at exit. A detached watchdog also stops it if the process is killed.
@@ -61,6 +61,7 @@ export function findPostgresBin (): string | null {
 
 /** Why PostgreSQL tests cannot run here, or null when they can. */
 export function postgresUnavailableReason (): string | null {
+  if (process.env.PASSBASE_TEST_PG === 'off') return 'PASSBASE_TEST_PG=off'
   if (process.env[PG_URL_ENV] !== undefined && process.env[PG_URL_ENV] !== '') return null
   if (findPostgresBin() === null) {
     return `PostgreSQL is not available: no initdb/pg_ctl on PATH or in /usr/lib/postgresql/*/bin and ${PG_URL_ENV} is not set`
@@ -80,6 +81,7 @@ function quote (arg: string): string {
 
 /** Start a fresh server (or use PASSBASE_TEST_PG_URL). null when PostgreSQL is not available. */
 export async function startPostgres (options: { database?: string } = {}): Promise<TestPostgres | null> {
+  if (process.env.PASSBASE_TEST_PG === 'off') return null
   const external = process.env[PG_URL_ENV]
   if (external !== undefined && external !== '') {
     return { connectionString: external, external: true, stop: async () => {} }
@@ -180,4 +182,27 @@ let shared: Promise<TestPostgres | null> | null = null
 export async function sharedPostgres (): Promise<TestPostgres | null> {
   if (shared === null) shared = startPostgres()
   return await shared
+}
+
+/** A random table prefix, so that tests sharing one server never see each other's rows. */
+export function uniquePrefix (label = 't'): string {
+  return `${label.replace(/[^A-Za-z0-9_]/g, '_')}_${Math.random().toString(36).slice(2, 10)}_`
+}
+
+/**
+ * For a tap test file: the shared server, or null after registering a loud skip.
+ * ```ts
+ * const server = await postgresForTap(t)
+ * if (server !== null) { t.test(...) }
+ * ```
+ */
+export async function postgresForTap (t: { skip: (name: string, fn: () => void) => unknown }): Promise<TestPostgres | null> {
+  const reason = postgresUnavailableReason()
+  const server = reason === null ? await sharedPostgres() : null
+  if (server === null) {
+    const why = reason ?? 'no PostgreSQL server could be started'
+    announceSkip(why)
+    t.skip(`PostgreSQL tests: ${why}`, () => {})
+  }
+  return server
 }
