@@ -16,5 +16,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   splitting: true,
-  external: ['better-sqlite3', 'pg']
+  external: ['better-sqlite3', 'pg'],
+  removeNodeProtocol: false
 })

@@ -1,4 +1,11 @@
-import createError from '@fastify/error'
+import createError, { type FastifyErrorConstructor } from '@fastify/error'
+
+/** A `@fastify/error` class with a literal code (explicit type: the built .d.ts stays self-contained). */
+export type PassbaseErrorConstructor<C extends string, A extends unknown[] = []> = FastifyErrorConstructor<{ code: C, statusCode: number }, A>
+
+function define<C extends string, A extends unknown[] = []> (code: C, message: string, statusCode: number): PassbaseErrorConstructor<C, A> {
+  return createError<C, number, A>(code, message, statusCode)
+}
 
 /**
  * Every error the plugin raises, with a stable `FST_PASSBASE_*` code. Route errors
@@ -6,46 +13,46 @@ import createError from '@fastify/error'
  */
 
 // configuration (rejects register/ready)
-export const PassbaseOptionsError = createError<'FST_PASSBASE_OPTIONS', [string]>(
+export const PassbaseOptionsError = define<'FST_PASSBASE_OPTIONS', [string]>(
   'FST_PASSBASE_OPTIONS', 'fastify-passbase: invalid option %s', 500)
-export const PassbaseReauthNotConfiguredError = createError<'FST_PASSBASE_REAUTH_NOT_CONFIGURED', [string?]>(
+export const PassbaseReauthNotConfiguredError = define<'FST_PASSBASE_REAUTH_NOT_CONFIGURED', [string?]>(
   'FST_PASSBASE_REAUTH_NOT_CONFIGURED',
   'fastify-passbase: requireReauth is used but option reauth.secret is not set%s', 500)
 
 // request errors
-export const UnauthenticatedError = createError<'FST_PASSBASE_UNAUTHENTICATED', []>(
+export const UnauthenticatedError = define<'FST_PASSBASE_UNAUTHENTICATED'>(
   'FST_PASSBASE_UNAUTHENTICATED', 'Sign in first', 401)
-export const VerificationRequiredError = createError<'FST_PASSBASE_VERIFICATION_REQUIRED', []>(
+export const VerificationRequiredError = define<'FST_PASSBASE_VERIFICATION_REQUIRED'>(
   'FST_PASSBASE_VERIFICATION_REQUIRED', 'An approved identity verification is required', 403)
-export const ReauthRequiredError = createError<'FST_PASSBASE_REAUTH_REQUIRED', []>(
+export const ReauthRequiredError = define<'FST_PASSBASE_REAUTH_REQUIRED'>(
   'FST_PASSBASE_REAUTH_REQUIRED', 'A recent biometric re-authentication is required', 401)
-export const BadWebhookError = createError<'FST_PASSBASE_BAD_WEBHOOK', []>(
+export const BadWebhookError = define<'FST_PASSBASE_BAD_WEBHOOK'>(
   'FST_PASSBASE_BAD_WEBHOOK', 'Invalid webhook', 400)
-export const WebhookTooLargeError = createError<'FST_PASSBASE_WEBHOOK_TOO_LARGE', []>(
+export const WebhookTooLargeError = define<'FST_PASSBASE_WEBHOOK_TOO_LARGE'>(
   'FST_PASSBASE_WEBHOOK_TOO_LARGE', 'Webhook body too large', 413)
-export const BadRequestError = createError<'FST_PASSBASE_BAD_REQUEST', [string]>(
+export const BadRequestError = define<'FST_PASSBASE_BAD_REQUEST', [string]>(
   'FST_PASSBASE_BAD_REQUEST', 'Bad request: %s', 400)
-export const UnknownIdentityError = createError<'FST_PASSBASE_UNKNOWN_IDENTITY', []>(
+export const UnknownIdentityError = define<'FST_PASSBASE_UNKNOWN_IDENTITY'>(
   'FST_PASSBASE_UNKNOWN_IDENTITY', 'The provider does not know this identity', 404)
-export const IdentityTakenError = createError<'FST_PASSBASE_IDENTITY_TAKEN', []>(
+export const IdentityTakenError = define<'FST_PASSBASE_IDENTITY_TAKEN'>(
   'FST_PASSBASE_IDENTITY_TAKEN', 'This identity is linked to another user', 409)
-export const AlreadyVerifiedError = createError<'FST_PASSBASE_ALREADY_VERIFIED', []>(
+export const AlreadyVerifiedError = define<'FST_PASSBASE_ALREADY_VERIFIED'>(
   'FST_PASSBASE_ALREADY_VERIFIED', 'This user already has an approved identity', 409)
-export const StoreUnavailableError = createError<'FST_PASSBASE_STORE_UNAVAILABLE', []>(
+export const StoreUnavailableError = define<'FST_PASSBASE_STORE_UNAVAILABLE'>(
   'FST_PASSBASE_STORE_UNAVAILABLE', 'Verification state is unavailable; try again later', 503)
-export const ProviderUnavailableError = createError<'FST_PASSBASE_PROVIDER_UNAVAILABLE', []>(
+export const ProviderUnavailableError = define<'FST_PASSBASE_PROVIDER_UNAVAILABLE'>(
   'FST_PASSBASE_PROVIDER_UNAVAILABLE', 'The verification provider is unavailable; try again later', 503)
-export const ChallengeGoneError = createError<'FST_PASSBASE_CHALLENGE_GONE', []>(
+export const ChallengeGoneError = define<'FST_PASSBASE_CHALLENGE_GONE'>(
   'FST_PASSBASE_CHALLENGE_GONE', 'This re-authentication challenge has expired or was already used', 410)
-export const ChallengeForbiddenError = createError<'FST_PASSBASE_CHALLENGE_FORBIDDEN', []>(
+export const ChallengeForbiddenError = define<'FST_PASSBASE_CHALLENGE_FORBIDDEN'>(
   'FST_PASSBASE_CHALLENGE_FORBIDDEN', 'This re-authentication challenge belongs to another user', 403)
 
 // provider API client
-export const ApiUnauthorizedError = createError<'FST_PASSBASE_API_UNAUTHORIZED', [string]>(
+export const ApiUnauthorizedError = define<'FST_PASSBASE_API_UNAUTHORIZED', [string]>(
   'FST_PASSBASE_API_UNAUTHORIZED', 'Passbase API refused the secret API key (%s)', 502)
-export const ApiNotFoundError = createError<'FST_PASSBASE_API_NOT_FOUND', [string]>(
+export const ApiNotFoundError = define<'FST_PASSBASE_API_NOT_FOUND', [string]>(
   'FST_PASSBASE_API_NOT_FOUND', 'Passbase API: not found (%s)', 404)
-export const ApiUnavailableError = createError<'FST_PASSBASE_API_UNAVAILABLE', [string]>(
+export const ApiUnavailableError = define<'FST_PASSBASE_API_UNAVAILABLE', [string]>(
   'FST_PASSBASE_API_UNAVAILABLE', 'Passbase API unavailable: %s', 503)
-export const ApiResponseError = createError<'FST_PASSBASE_API_BAD_RESPONSE', [string]>(
+export const ApiResponseError = define<'FST_PASSBASE_API_BAD_RESPONSE', [string]>(
   'FST_PASSBASE_API_BAD_RESPONSE', 'Passbase API: unexpected response (%s)', 502)

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { apiFaultHook, type ApiFaultContext } from './faults.js'
-import { InvalidCursorError, type IdentityRegistry } from './identities.js'
+import type { IdentityRegistry } from './identities.js'
 import type { ApiCounters } from './stats.js'
 import type { ApiKind } from './types.js'
 
@@ -64,13 +64,9 @@ export function providerApi (context: ApiContext) {
     app.get<{ Querystring: ListQuery }>('/identities', { config: { kind: 'listIdentities' } }, async (request, reply) => {
       const limit = parseLimit(request.query.limit)
       if (limit === null) return reply.code(400).send({ message: `limit must be an integer in 1..${MAX_LIMIT}` })
-      try {
-        const page = identities.page(limit, request.query.cursor)
-        return { cursor: { next: page.next }, data: page.data }
-      } catch (err) {
-        if (err instanceof InvalidCursorError) return reply.code(400).send({ message: 'invalid cursor' })
-        throw err
-      }
+      const page = identities.page(limit, request.query.cursor)
+      if (page === null) return reply.code(400).send({ message: 'invalid cursor' })
+      return { cursor: { next: page.next }, data: page.data }
     })
 
     app.get<{ Params: IdParams }>('/identity/:id/resources', { config: { kind: 'listResources' } }, async (request, reply) => {

@@ -33,6 +33,7 @@ Options:
   --secret-api-key <key>        the X-API-KEY the API expects     (env PASSBASE_SECRET_API_KEY)
   --publishable-api-key <key>   the button's publishable key      (env PASSBASE_PUBLISHABLE_API_KEY)
   --webhook-secret <secret>     32 ASCII characters to encrypt webhooks (env PASSBASE_WEBHOOK_SECRET)
+  --plain-webhooks              send webhooks as plain JSON, unencrypted (the host must allow it)
   --metadata-public-key <file>  RSA public key (PEM) that decrypts the button's metaData
   --processing-delay <ms>       delay before browser-flow webhooks (default 3000)
   --verbose                     log requests
@@ -47,6 +48,7 @@ const OPTIONS = {
   'secret-api-key': { type: 'string' },
   'publishable-api-key': { type: 'string' },
   'webhook-secret': { type: 'string' },
+  'plain-webhooks': { type: 'boolean' },
   'metadata-public-key': { type: 'string' },
   'processing-delay': { type: 'string' },
   verbose: { type: 'boolean' },
@@ -88,7 +90,9 @@ function resolveOptions (argv: string[], env: CliIO['env']): SandboxOptions | 'h
     webhookUrl: values['webhook-url'] ?? env.PASSBASE_WEBHOOK_URL,
     secretApiKey: values['secret-api-key'] ?? env.PASSBASE_SECRET_API_KEY ?? randomKey('sk_sandbox_'),
     publishableApiKey: values['publishable-api-key'] ?? env.PASSBASE_PUBLISHABLE_API_KEY ?? randomKey('pk_sandbox_'),
-    webhookSecret: values['webhook-secret'] ?? env.PASSBASE_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url'),
+    webhookSecret: values['plain-webhooks'] === true
+      ? undefined
+      : values['webhook-secret'] ?? env.PASSBASE_WEBHOOK_SECRET ?? randomBytes(24).toString('base64url'),
     metadataPublicKey,
     processingDelayMs: integer(values['processing-delay'], 'processing-delay', 3_600_000),
     logger: values.verbose === true

@@ -36,7 +36,7 @@ export class Dispatcher {
   readonly counters: SandboxStats['deliveries'] = { total: 0, succeeded: 0, failed: 0, dropped: 0 }
   readonly #options: DispatcherOptions
   readonly #key: Buffer | undefined
-  readonly #agent = new Agent({ keepAliveTimeout: 1000 })
+  readonly #agent = new Agent({ keepAliveTimeout: 1000, connections: 128 })
   #seq = 0
   #waiters: Waiter[] = []
 

@@ -31,8 +31,6 @@ export const DEFAULT_SCORE: Record<IdentityStatus, number> = {
   created: 0, processing: 0, pending: 0.8, approved: 0.95, declined: 0.3
 }
 
-export class InvalidCursorError extends Error {}
-
 function checkStatus (status: IdentityStatus): IdentityStatus {
   if (!STATUSES.includes(status)) throw new TypeError(`sandbox: unknown identity status ${String(status)}`)
   return status
@@ -82,14 +80,14 @@ function encodeCursor (i: StoredIdentity): string {
   return Buffer.from(JSON.stringify([i.created, i.id])).toString('base64url')
 }
 
-function decodeCursor (cursor: string): { created: number, id: string } {
+function decodeCursor (cursor: string): { created: number, id: string } | null {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
     if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') {
       return { created: parsed[0], id: parsed[1] }
     }
   } catch {}
-  throw new InvalidCursorError('invalid cursor')
+  return null
 }
 
 export class IdentityRegistry {
@@ -123,10 +121,6 @@ export class IdentityRegistry {
     return toWire(identity)
   }
 
-  has (id: string): boolean {
-    return this.#items.has(id)
-  }
-
   get (id: string): WireIdentity | undefined {
     const identity = this.#items.get(id)
     return identity === undefined ? undefined : toWire(identity)
@@ -136,12 +130,13 @@ export class IdentityRegistry {
     return [...this.#items.values()].sort(compare).map(toWire)
   }
 
-  /** stable order by created, then id; the cursor names the last item of the page */
-  page (limit: number, cursor?: string): IdentityPage {
+  /** stable order by created, then id; the cursor names the last item of the page; null for a bad cursor */
+  page (limit: number, cursor?: string): IdentityPage | null {
     const sorted = [...this.#items.values()].sort(compare)
     let start = 0
     if (cursor !== undefined && cursor !== '') {
       const after = decodeCursor(cursor)
+      if (after === null) return null
       start = sorted.findIndex((i) => i.created > after.created || (i.created === after.created && i.id > after.id))
       if (start === -1) start = sorted.length
     }

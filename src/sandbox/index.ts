@@ -179,8 +179,8 @@ class ProviderSandbox implements Sandbox {
     return await this.deliver({ event: 'IDENTITY_AUTHENTICATED', key: id, status, created, updated, processed: updated })
   }
 
-  async deliver (body: WebhookBody): Promise<DeliveryRecord> {
-    return await this.#tasks.track(this.#dispatcher.deliver(body))
+  async deliver (body: WebhookBody | Record<string, unknown>): Promise<DeliveryRecord> {
+    return await this.#tasks.track(this.#dispatcher.deliver(body as WebhookBody))
   }
 
   async waitForDelivery (predicate: (record: DeliveryRecord) => boolean = () => true, timeoutMs = DEFAULT_WAIT_MS): Promise<DeliveryRecord> {

@@ -36,6 +36,7 @@ const STYLE = `
          box-shadow: 0 4px 24px rgba(27, 34, 64, .12); }
   h1 { font-size: 1.25rem; margin: 0 0 4px; }
   p.hint { margin: 0 0 16px; color: #5b6285; font-size: .9rem; }
+  p.hint.result { margin: 16px 0 0; }
   label { display: block; font-size: .85rem; font-weight: 600; margin: 12px 0 4px; }
   input[type=email], input[type=text], input[type=number] { box-sizing: border-box; width: 100%; padding: 8px 10px;
          border: 1px solid #c9cee3; border-radius: 6px; font: inherit; }
@@ -90,11 +91,11 @@ function loginForm (view: FlowView): string {
       value="${escapeHtml(view.identityAccessKey)}">
     <label for="email">Email</label>
     <input id="email" name="email" type="email" data-testid="email" autocomplete="off" value="${escapeHtml(view.email)}">
-    <p class="hint">Face authentication result:</p>
+    <p class="hint result">Face authentication result:</p>
     <div class="actions">
       <button type="button" id="cancel" data-testid="cancel">Cancel</button>
-      <button type="button" id="login-fail" data-testid="login-fail" class="danger">Fail authentication</button>
-      <button type="button" id="login-pass" data-testid="login-pass" class="primary">Pass authentication</button>
+      <button type="button" id="login-fail" data-testid="login-fail" class="danger">Fail login</button>
+      <button type="button" id="login-pass" data-testid="login-pass" class="primary">Pass login</button>
     </div>
   </form>`
 }

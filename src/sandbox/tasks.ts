@@ -4,10 +4,6 @@ import { sleep } from './clock.js'
 export class TaskTracker {
   readonly #pending = new Set<Promise<unknown>>()
 
-  get size (): number {
-    return this.#pending.size
-  }
-
   track<T> (task: Promise<T>): Promise<T> {
     this.#pending.add(task)
     const forget = (): void => { this.#pending.delete(task) }

@@ -219,8 +219,8 @@ export interface Sandbox {
   review (id: string, result: ReviewResult): Promise<DeliveryRecord[]>
   /** delivers IDENTITY_AUTHENTICATED (does not change the identity) */
   authenticate (id: string, options?: AuthenticateOptions): Promise<DeliveryRecord>
-  /** sends an arbitrary webhook body */
-  deliver (body: WebhookBody): Promise<DeliveryRecord>
+  /** sends an arbitrary webhook body (encrypted like the others) */
+  deliver (body: WebhookBody | Record<string, unknown>): Promise<DeliveryRecord>
   /** resolves with the first recorded delivery matching (existing ones first) */
   waitForDelivery (predicate?: (record: DeliveryRecord) => boolean, timeoutMs?: number): Promise<DeliveryRecord>
   stats (): SandboxStats

@@ -19,7 +19,7 @@ export interface MemoryStoreOptions {
  * challenges and revocations expire and are purged.
  */
 export class MemoryStore implements PassbaseStore {
-  readonly shared = false
+  readonly shared: boolean = false
   private readonly byIdentity = new Map<string, VerificationRecord>()
   private readonly byUser = new Map<string, Set<string>>()
   private readonly events = new Map<string, number>()

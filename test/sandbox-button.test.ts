@@ -1,0 +1,217 @@
+import { runInNewContext } from 'node:vm'
+import t from 'tap'
+import { buttonScript } from '../src/sandbox/button.js'
+
+/**
+ * Runs button.js against a minimal fake DOM: enough to check renderButton, the
+ * overlay it opens and how it maps the flow page's postMessage to callbacks.
+ */
+
+type Listener = (event: Record<string, unknown>) => void
+
+class FakeElement {
+  readonly attributes = new Map<string, string>()
+  readonly children: FakeElement[] = []
+  readonly listeners = new Map<string, Listener[]>()
+  parent: FakeElement | null = null
+  textContent = ''
+  className = ''
+  id = ''
+  type = ''
+  name = ''
+  title = ''
+  src = ''
+  readonly contentWindow = { frame: true }
+  constructor (readonly tagName: string) {}
+  setAttribute (name: string, value: string): void { this.attributes.set(name, value) }
+  getAttribute (name: string): string | null { return this.attributes.get(name) ?? null }
+  appendChild (child: FakeElement): FakeElement {
+    child.parent = this
+    this.children.push(child)
+    return child
+  }
+
+  replaceChildren (...children: FakeElement[]): void {
+    this.children.length = 0
+    for (const child of children) this.appendChild(child)
+  }
+
+  remove (): void {
+    if (this.parent === null) return
+    this.parent.children.splice(this.parent.children.indexOf(this), 1)
+    this.parent = null
+  }
+
+  addEventListener (type: string, listener: Listener): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener])
+  }
+
+  click (): void {
+    for (const listener of this.listeners.get('click') ?? []) listener({})
+  }
+
+  find (testId: string): FakeElement | undefined {
+    if (this.getAttribute('data-testid') === testId) return this
+    for (const child of this.children) {
+      const found = child.find(testId)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+}
+
+class Target {
+  readonly listeners = new Map<string, Set<Listener>>()
+  addEventListener (type: string, listener: Listener): void {
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set())
+    this.listeners.get(type)!.add(listener)
+  }
+
+  removeEventListener (type: string, listener: Listener): void { this.listeners.get(type)?.delete(listener) }
+  dispatch (type: string, event: Record<string, unknown>): void {
+    for (const listener of [...(this.listeners.get(type) ?? [])]) listener(event)
+  }
+}
+
+const SANDBOX = 'http://127.0.0.1:4010'
+
+function load (currentScript: { src: string } | null = { src: `${SANDBOX}/button.js` }, deferred: Array<() => void> = []) {
+  const head = new FakeElement('head')
+  const body = new FakeElement('body')
+  const document = Object.assign(new Target(), {
+    head,
+    body,
+    currentScript,
+    createElement: (tag: string) => new FakeElement(tag),
+    getElementById: (id: string) => head.children.find((c) => c.id === id) ?? null,
+    querySelector: (selector: string) => selector === '#verify' ? body.find('host') ?? null : null
+  })
+  const window = Object.assign(new Target(), { location: { origin: 'http://localhost:3000' } }) as Target & {
+    location: { origin: string }
+    Passbase?: { renderButton: (el: unknown, key: string, options?: Record<string, unknown>) => { open: () => void, close: () => void } }
+  }
+  const setTimeout = (fn: () => void): void => { deferred.push(fn) }
+  runInNewContext(buttonScript('http://fallback.test:1'), { window, document, URL, URLSearchParams, setTimeout })
+  const host = body.appendChild(new FakeElement('div'))
+  host.setAttribute('data-testid', 'host')
+  return { window, document, head, body, host, Passbase: window.Passbase! }
+}
+
+function recorder () {
+  const calls: Array<[string, unknown]> = []
+  const options = {
+    onStart: () => { calls.push(['start', undefined]) },
+    onSubmitted: (key: unknown) => { calls.push(['submitted', key]) },
+    onFinish: (key: unknown) => { calls.push(['finish', key]) },
+    onError: (error: unknown) => { calls.push(['error', error]) }
+  }
+  return { calls, options }
+}
+
+t.test('renderButton renders "Verify Me" and opens the flow in an overlay iframe', async (t) => {
+  const { window, head, body, host, Passbase } = load()
+  const { calls, options } = recorder()
+  Passbase.renderButton(host, 'pk_live', { ...options, metaData: 'ENC==', prefillAttributes: { email: 'ada@example.com' } })
+  const button = host.find('passbase-verify-button')!
+  t.equal(button.textContent, 'Verify Me')
+  t.equal(head.children.filter((c) => c.id === 'passbase-sandbox-style').length, 1)
+
+  button.click()
+  button.click() // a second click while open does nothing
+  const overlays = body.children.filter((c) => c.getAttribute('data-testid') === 'passbase-overlay')
+  t.equal(overlays.length, 1)
+  const frame = body.find('passbase-frame')!
+  const url = new URL(frame.src)
+  t.equal(url.origin, SANDBOX)
+  t.equal(url.pathname, '/flow')
+  t.same(Object.fromEntries(url.searchParams), {
+    key: 'pk_live', integrationType: 'signup', origin: 'http://localhost:3000', metaData: 'ENC==', email: 'ada@example.com'
+  })
+  t.same(calls, [['start', undefined]])
+
+  const message = (data: unknown, origin = SANDBOX, source: unknown = frame.contentWindow) =>
+    window.dispatch('message', { origin, source, data })
+  message({ source: 'passbase-sandbox', type: 'finish', identityAccessKey: 'x' }, 'http://evil.test')
+  message({ source: 'passbase-sandbox', type: 'finish', identityAccessKey: 'x' }, SANDBOX, {})
+  message({ type: 'finish', identityAccessKey: 'x' })
+  message(null)
+  t.equal(calls.length, 1, 'foreign messages are ignored')
+
+  message({ source: 'passbase-sandbox', type: 'submitted', identityAccessKey: 'id-1' })
+  message({ source: 'passbase-sandbox', type: 'finish', identityAccessKey: 'id-1' })
+  t.same(calls.slice(1), [['submitted', 'id-1'], ['finish', 'id-1']])
+  t.equal(body.find('passbase-overlay'), undefined, 'the overlay closes on finish')
+  t.equal(window.listeners.get('message')?.size, 0, 'the message listener is removed')
+
+  // a second render reuses the style and replaces the element's content
+  Passbase.renderButton(host, 'pk_live', options)
+  t.equal(host.children.length, 1)
+  t.equal(head.children.length, 1)
+})
+
+t.test('errors, cancel and Escape call onError', async (t) => {
+  const { window, document, body, host, Passbase } = load()
+  const { calls, options } = recorder()
+  const handle = Passbase.renderButton(host, 'pk_live', options)
+
+  handle.open()
+  const frame = body.find('passbase-frame')!
+  window.dispatch('message', { origin: SANDBOX, source: frame.contentWindow, data: { source: 'passbase-sandbox', type: 'error', code: 'INVALID_METADATA', message: 'bad' } })
+  t.same(calls.pop(), ['error', { code: 'INVALID_METADATA', message: 'bad' }])
+  t.equal(body.find('passbase-overlay'), undefined)
+
+  handle.open()
+  body.find('passbase-close')!.click()
+  t.match(calls.pop(), ['error', { code: 'CANCELLED_BY_USER' }])
+  t.equal(body.find('passbase-overlay'), undefined)
+
+  handle.open()
+  document.dispatch('keydown', { key: 'Enter' })
+  t.ok(body.find('passbase-overlay'))
+  document.dispatch('keydown', { key: 'Escape' })
+  t.match(calls.pop(), ['error', { code: 'CANCELLED_BY_USER' }])
+  t.equal(document.listeners.get('keydown')?.size, 0)
+
+  handle.open()
+  handle.close()
+  handle.close()
+  t.equal(body.find('passbase-overlay'), undefined, 'close() closes silently')
+  t.same(calls.map((c) => c[0]), ['start', 'start', 'start', 'start'])
+})
+
+t.test('the login button passes integrationType and identityAccessKey', async (t) => {
+  const { window, body, Passbase } = load(null)
+  const host = body.appendChild(new FakeElement('div'))
+  host.setAttribute('data-testid', 'host')
+  const calls: unknown[] = []
+  Passbase.renderButton('#verify', 'pk_live', {
+    integrationType: 'login',
+    identityAccessKey: 'id-9',
+    onFinish: (key: unknown) => { calls.push(key) },
+    onStart: 'not a function'
+  })
+  const button = body.find('passbase-login-button')!
+  t.equal(button.textContent, 'Log in with Passbase')
+  button.click()
+  const frame = body.find('passbase-frame')!
+  const url = new URL(frame.src)
+  t.equal(url.origin, 'http://fallback.test:1', 'the fallback origin without document.currentScript')
+  t.equal(url.searchParams.get('integrationType'), 'login')
+  t.equal(url.searchParams.get('identityAccessKey'), 'id-9')
+  t.equal(url.searchParams.get('email'), null)
+  window.dispatch('message', { origin: 'http://fallback.test:1', source: frame.contentWindow, data: { source: 'passbase-sandbox', type: 'finish', identityAccessKey: 'id-9' } })
+  t.same(calls, ['id-9'])
+  t.throws(() => Passbase.renderButton('#missing', 'pk_live'), /element not found/)
+})
+
+t.test('a throwing callback does not break the button', async (t) => {
+  const deferred: Array<() => void> = []
+  const { window, body, host, Passbase } = load(undefined, deferred)
+  Passbase.renderButton(host, 'pk', { onFinish: () => { throw new Error('host bug') } })
+  body.find('passbase-verify-button')!.click()
+  const frame = body.find('passbase-frame')!
+  window.dispatch('message', { origin: SANDBOX, source: frame.contentWindow, data: { source: 'passbase-sandbox', type: 'finish', identityAccessKey: 'k' } })
+  t.equal(body.find('passbase-overlay'), undefined, 'closed before the callback ran')
+  t.equal(deferred.length, 1, 'the error is rethrown asynchronously')
+  t.throws(() => deferred[0](), /host bug/)
+})
