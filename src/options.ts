@@ -45,6 +45,8 @@ export interface FastifyPassbaseOptions {
   getUserId: GetUserId
   apiBaseUrl?: string
   publishableApiKey?: string
+  /** where pages load the provider's button script from; handed to them by `GET {prefix}/config` (absolute http(s) URL or a path) */
+  buttonScriptUrl?: string
   /** RSA private key (PEM string or KeyObject) used to sign the button's metaData */
   metadataPrivateKey?: string | KeyObject
   store?: PassbaseStore
@@ -56,6 +58,8 @@ export interface FastifyPassbaseOptions {
   api?: { timeoutMs?: number, retries?: number, concurrency?: number }
   /** seconds a webhook de-duplication entry is kept; default 86400 (24 h) */
   dedupTtl?: number
+  /** background reconciliation: a full `passbase.reconcile()` every `intervalMs` (off without it) */
+  reconcile?: { intervalMs?: number }
 }
 
 const fn = <T extends (...args: never[]) => unknown>(message: string): z.ZodType<T> =>
@@ -82,6 +86,15 @@ const privateKeySchema = z.union([z.string(), z.custom<KeyObject>((v) => v insta
 
 const seconds = z.number().int().positive()
 
+function isScriptUrl (value: string): boolean {
+  if (/^\/(?!\/)/.test(value)) return true
+  try {
+    return /^https?:$/.test(new URL(value).protocol)
+  } catch {
+    return false
+  }
+}
+
 const optionsSchema = z.object({
   secretApiKey: z.string().min(1),
   webhookSecret: z.string().regex(/^[\x20-\x7e]{32}$/, 'must be exactly 32 ASCII characters'),
@@ -89,6 +102,7 @@ const optionsSchema = z.object({
   apiBaseUrl: z.url({ protocol: /^https?$/ }).default('https://api.passbase.com/verification/v2')
     .transform((u) => u.replace(/\/+$/, '')),
   publishableApiKey: z.string().min(1).optional(),
+  buttonScriptUrl: z.string().refine(isScriptUrl, 'must be an absolute http(s) URL or a path starting with /').optional(),
   metadataPrivateKey: privateKeySchema.optional(),
   store: storeSchema.optional(),
   prefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*\/?$/, 'must be a path like /passbase').default('/passbase')
@@ -118,7 +132,10 @@ const optionsSchema = z.object({
     retries: z.number().int().min(0).max(10).default(2),
     concurrency: z.number().int().positive().default(16)
   }).strict().default({ timeoutMs: 5000, retries: 2, concurrency: 16 }),
-  dedupTtl: seconds.default(86_400)
+  dedupTtl: seconds.default(86_400),
+  reconcile: z.object({
+    intervalMs: z.number().int().positive().max(2_147_483_647).optional()
+  }).strict().default({})
 })
 
 export type ResolvedOptions = Omit<z.output<typeof optionsSchema>, 'store'> & { store: PassbaseStore, storeIsDefault: boolean }

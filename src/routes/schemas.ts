@@ -27,7 +27,8 @@ export const linkBodySchema = z.object({
 
 export const configSchema = z.object({
   publishableApiKey: z.string().nullable(),
-  metaData: z.string().optional()
+  metaData: z.string().optional(),
+  buttonScriptUrl: z.string().optional()
 })
 
 export const challengeSchema = z.object({
