@@ -475,9 +475,17 @@ t.test('single-flight: 100 concurrent getIdentity for one id cost ≤ 2 requests
   t.equal(c.stats().coalescing, 1)
   const results = await Promise.all([first, ...rest])
   t.ok(p.requests.length <= 2, `${p.requests.length} requests`)
-  t.equal(p.requests.length, 2, 'one fetch plus one shared follow-up')
+  t.equal(p.requests.length, 1, 'callers arriving before the fetch is sent share it')
   t.ok(results.every((r) => r.id === 'hot'))
-  t.same(c.stats(), { requests: 2, inFlight: 0, queued: 0, coalescing: 0 }, 'maps cleaned up')
+  t.same(c.stats(), { requests: 1, inFlight: 0, queued: 0, coalescing: 0 }, 'maps cleaned up')
+
+  // callers arriving once it is on the wire share one follow-up
+  const onWire = c.getIdentity('hot')
+  await sleep(20)
+  const later = Array.from({ length: 50 }, () => c.getIdentity('hot'))
+  t.equal(later[0], later[49], 'one shared follow-up')
+  await Promise.all([onWire, ...later])
+  t.equal(p.requests.length, 3, 'the fetch on the wire plus one follow-up')
 
   // the DESIGN §7 burst: 1,000 identities × 10 deliveries each
   const before = p.requests.length
@@ -540,6 +548,7 @@ t.test('single-flight: a failed fetch fails its callers only; the follow-up fetc
   })
   const c = client(t, p)
   const a = c.getIdentity('id-e')
+  await sleep(10) // a is on the wire: b gets the follow-up
   const b = c.getIdentity('id-e')
   await t.rejects(a, ApiNotFoundError)
   t.equal((await b).id, 'id-e')

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Readable } from 'node:stream'
 import { setTimeout as delay } from 'node:timers/promises'
 import { Pool } from 'undici'
@@ -141,9 +142,10 @@ export class PassbaseClient {
   #waiters: Array<{ resolve: () => void, reject: (err: Error) => void } | undefined> = []
   #head = 0
 
-  // single-flight for getIdentity: the fetch running per id, and the follow-up
-  // queued behind it (invariant: a follow-up in #followUps has not started yet)
-  readonly #running = new Map<string, Promise<Identity>>()
+  // single-flight for getIdentity: the fetch running per id (`sent` once it holds a
+  // concurrency slot, i.e. is on the wire), and the follow-up queued behind it
+  // (invariant: a follow-up in #followUps has not started yet)
+  readonly #running = new Map<string, { promise: Promise<Identity>, sent: boolean }>()
   readonly #followUps = new Map<string, Promise<Identity>>()
 
   #requests = 0
@@ -171,13 +173,18 @@ export class PassbaseClient {
     const connections = checkInt('connections', options.connections, this.#concurrency, 1)
     this.#headers = { 'x-api-key': options.secretApiKey, accept: 'application/json' }
     this.#pool = new Pool(url.origin, { connections })
+    // every retry sleeping on a backoff listens to #closing (and stops listening when it wakes):
+    // a burst of retries is not a leak, so no MaxListenersExceededWarning
+    setMaxListeners(0, this.#closing.signal)
   }
 
   /**
    * GET /identities/{id}, single-flight per id. A webhook is a hint that the
    * identity changed, so every caller gets a state fetched *after* its call began:
-   * with no fetch running, one starts; while one runs, callers share one follow-up
-   * fetch that starts when it settles. A burst thus costs at most 2 fetches per id.
+   * with no fetch running, one starts; a fetch still waiting for a concurrency slot is
+   * shared as is (it is sent after the call began); while one is on the wire, callers
+   * share one follow-up fetch that starts when it settles. A burst thus costs at most 2
+   * fetches per id, and a backlog behind the concurrency limit absorbs repeats.
    */
   getIdentity (id: string): Promise<Identity> {
     let path: string
@@ -190,9 +197,10 @@ export class PassbaseClient {
     if (queued) return queued
     const running = this.#running.get(id)
     if (!running) return this.#startIdentityFetch(id, path)
+    if (!running.sent) return running.promise
     // Runs after the #running cleanup (its reaction was registered first), and
     // removes the follow-up and starts it in one synchronous step, keeping the invariant.
-    const followUp = running.then(noop, noop).then(() => {
+    const followUp = running.promise.then(noop, noop).then(() => {
       this.#followUps.delete(id)
       return this.#startIdentityFetch(id, path)
     })
@@ -201,10 +209,12 @@ export class PassbaseClient {
   }
 
   #startIdentityFetch (id: string, path: string): Promise<Identity> {
-    const request = this.#getJson(path, identitySchema)
-    this.#running.set(id, request)
+    const entry = { promise: undefined as unknown as Promise<Identity>, sent: false }
+    const request = this.#getJson(path, identitySchema, () => { entry.sent = true })
+    entry.promise = request
+    this.#running.set(id, entry)
     const cleanup = (): void => {
-      if (this.#running.get(id) === request) this.#running.delete(id)
+      if (this.#running.get(id) === entry) this.#running.delete(id)
     }
     request.then(cleanup, cleanup)
     return request
@@ -290,10 +300,10 @@ export class PassbaseClient {
     return new ApiUnavailableError('the client is closed')
   }
 
-  async #getJson<T> (path: string | (() => string), schema: ZodType<T>): Promise<T> {
+  async #getJson<T> (path: string | (() => string), schema: ZodType<T>, onSent?: () => void): Promise<T> {
     // a function defers building the path (and its TypeError) into the promise
     const p = typeof path === 'function' ? path() : path
-    const { status, text } = await this.#call(p, 'text')
+    const { status, text } = await this.#call(p, 'text', onSent)
     let json: unknown
     try {
       json = JSON.parse(text)
@@ -310,11 +320,11 @@ export class PassbaseClient {
   }
 
   /** One GET with retries. `path` is relative to the base URL (and is what messages show). */
-  #call (path: string, mode: 'text'): Promise<{ status: number, text: string }>
+  #call (path: string, mode: 'text', onSent?: () => void): Promise<{ status: number, text: string }>
   #call (path: string, mode: 'stream'): Promise<Dispatcher.ResponseData>
-  async #call (path: string, mode: SuccessMode): Promise<{ status: number, text: string } | Dispatcher.ResponseData> {
+  async #call (path: string, mode: SuccessMode, onSent?: () => void): Promise<{ status: number, text: string } | Dispatcher.ResponseData> {
     for (let attempt = 0; ; attempt++) {
-      const result = await this.#attempt(path, mode)
+      const result = await this.#attempt(path, mode, onSent)
       if (result.ok) return result.value
       const failure = result.failure
       if (failure.final) throw failure.error
@@ -334,8 +344,9 @@ export class PassbaseClient {
     }
   }
 
-  async #attempt (path: string, mode: 'text' | 'stream'): Promise<Attempt<{ status: number, text: string } | Dispatcher.ResponseData>> {
+  async #attempt (path: string, mode: 'text' | 'stream', onSent?: () => void): Promise<Attempt<{ status: number, text: string } | Dispatcher.ResponseData>> {
     await this.#acquire()
+    onSent?.()
     let release = true
     const controller = new AbortController()
     let timedOut = false

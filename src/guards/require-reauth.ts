@@ -3,7 +3,7 @@ import { ReauthRequiredError, StoreUnavailableError } from '../errors.js'
 import { readCookie } from '../reauth/cookie.js'
 import type { StepUpTokens } from '../reauth/token.js'
 import { preparedError, sendPrepared } from '../reply.js'
-import type { createVerifiedCheck } from './require-verified.js'
+import { isThenable, type createVerifiedCheck } from './require-verified.js'
 import type { RevocationCache } from './revocations.js'
 
 export interface ReauthGuardDeps {
@@ -35,7 +35,9 @@ export function createRequireReauth (deps: ReauthGuardDeps, maxAge: number) {
   }
 
   return async function requireReauth (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const verified = await check(request, reply)
+    // no await on the common path (cache hits): a guard runs on every request
+    const checked = check(request, reply)
+    const verified = isThenable(checked) ? await checked : checked
     if (!verified.ok) return
     const token = readCookie(request, cookieName)
     if (token === undefined || token === '') return refuse(reply)
@@ -43,13 +45,15 @@ export function createRequireReauth (deps: ReauthGuardDeps, maxAge: number) {
     const claims = tokens.verify(token, now)
     if (claims === null || claims.sub !== verified.userId || claims.identity_id !== verified.record.identityId ||
       now - claims.auth_time * 1000 > maxAgeMs) return refuse(reply)
-    let revoked: boolean
-    try {
-      revoked = await revocations.isRevoked(claims.jti, now)
-    } catch (err) {
-      request.log.error({ err }, 'passbase: cannot check step-up revocation; failing closed')
-      sendPrepared(reply, STORE_UNAVAILABLE)
-      return
+    let revoked = revocations.peek(claims.jti, now)
+    if (revoked === undefined) {
+      try {
+        revoked = await revocations.isRevoked(claims.jti, now)
+      } catch (err) {
+        request.log.error({ err }, 'passbase: cannot check step-up revocation; failing closed')
+        sendPrepared(reply, STORE_UNAVAILABLE)
+        return
+      }
     }
     if (revoked) refuse(reply)
   }

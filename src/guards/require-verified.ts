@@ -20,39 +20,66 @@ export type Check =
   | { ok: true, userId: string, record: VerificationRecord }
   | { ok: false }
 
+const REFUSED: Check = { ok: false }
+
+/** True for a promise (or any thenable) a host's getUserId may return. */
+export function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
+}
+
 /**
  * The shared core of both guards: who is the user, and is their identity approved?
  * Answers the refusal itself (401 / 403 with the status / 503) and fails closed on
  * any error. Sets `request.verification`.
+ *
+ * The common case (a synchronous getUserId and a guard-cache hit) answers
+ * synchronously, without a promise or a microtask; otherwise it returns a promise.
  */
 export function createVerifiedCheck (getUserId: GetUserId, cache: RecordCache) {
-  return async function check (request: FastifyRequest, reply: FastifyReply): Promise<Check> {
-    let record: VerificationRecord | null | undefined
-    let userId: string | null | undefined
-    try {
-      userId = await getUserId(request)
-      if (typeof userId !== 'string' || userId === '') {
-        sendPrepared(reply, UNAUTHENTICATED)
-        return { ok: false }
-      }
-      record = cache.peek(userId, Date.now())
-      if (record === undefined) record = await cache.load(userId)
-    } catch (err) {
-      request.log.error({ err }, 'passbase: cannot evaluate verification; failing closed')
-      sendPrepared(reply, STORE_UNAVAILABLE)
-      return { ok: false }
-    }
+  function failClosed (request: FastifyRequest, reply: FastifyReply, err: unknown): Check {
+    request.log.error({ err }, 'passbase: cannot evaluate verification; failing closed')
+    sendPrepared(reply, STORE_UNAVAILABLE)
+    return REFUSED
+  }
+
+  function judge (request: FastifyRequest, reply: FastifyReply, userId: string, record: VerificationRecord | null): Check {
     request.verification = record
     if (record === null || record.status !== 'approved') {
       sendPrepared(reply, FORBIDDEN[record === null ? 'none' : record.status])
-      return { ok: false }
+      return REFUSED
     }
     return { ok: true, userId, record }
+  }
+
+  function withUser (request: FastifyRequest, reply: FastifyReply, userId: string | null | undefined): Check | Promise<Check> {
+    if (typeof userId !== 'string' || userId === '') {
+      sendPrepared(reply, UNAUTHENTICATED)
+      return REFUSED
+    }
+    const hit = cache.peek(userId, Date.now())
+    if (hit !== undefined) return judge(request, reply, userId, hit)
+    return cache.load(userId).then(
+      (record) => judge(request, reply, userId, record),
+      (err: unknown) => failClosed(request, reply, err))
+  }
+
+  return function check (request: FastifyRequest, reply: FastifyReply): Check | Promise<Check> {
+    let userId: ReturnType<GetUserId>
+    try {
+      userId = getUserId(request)
+    } catch (err) {
+      return failClosed(request, reply, err)
+    }
+    if (!isThenable(userId)) return withUser(request, reply, userId)
+    return Promise.resolve(userId).then(
+      (id) => withUser(request, reply, id),
+      (err: unknown) => failClosed(request, reply, err))
   }
 }
 
 export function createRequireVerified (check: ReturnType<typeof createVerifiedCheck>) {
   return async function requireVerified (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    await check(request, reply)
+    const verified = check(request, reply)
+    if (isThenable(verified)) await verified
   }
 }

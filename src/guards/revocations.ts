@@ -11,8 +11,8 @@ export class RevocationCache {
 
   constructor (private readonly store: PassbaseStore, private readonly ttlMs: number, private readonly maxAgeMs: number, private readonly max = 10_000) {}
 
-  /** Whether `jti` is revoked; rejects when the store cannot tell. */
-  async isRevoked (jti: string, now: number): Promise<boolean> {
+  /** What this process already knows about `jti` (true / false), or undefined when the store must be asked. */
+  peek (jti: string, now: number): boolean | undefined {
     const until = this.revoked.get(jti)
     if (until !== undefined) {
       if (until > now) return true
@@ -20,6 +20,13 @@ export class RevocationCache {
     }
     const clearUntil = this.clear.get(jti)
     if (clearUntil !== undefined && clearUntil > now) return false
+    return undefined
+  }
+
+  /** Whether `jti` is revoked; rejects when the store cannot tell. */
+  async isRevoked (jti: string, now: number): Promise<boolean> {
+    const known = this.peek(jti, now)
+    if (known !== undefined) return known
     const revoked = await this.store.isRevoked(jti, now)
     if (revoked) this.remember(jti, now + this.maxAgeMs)
     else if (this.ttlMs > 0) {

@@ -21,11 +21,13 @@ export interface IssuedToken { token: string, claims: StepUpClaims }
 /**
  * Issues and verifies step-up tokens. `jwt` is bound once `@fastify/jwt` has loaded in
  * the plugin's private context. Verified tokens are memoised (bounded): the guard pays
- * one Map lookup per request instead of an HMAC.
+ * one Map lookup per request instead of an HMAC. The memo is keyed by the signature
+ * (43 characters to hash instead of the whole token) and a hit still compares the
+ * whole token, so only the exact verified string is ever accepted from it.
  */
 export class StepUpTokens {
   jwt: JwtLike | null = null
-  private readonly verified = new Map<string, StepUpClaims>()
+  private readonly verified = new Map<string, { token: string, claims: StepUpClaims }>()
 
   constructor (private readonly maxAgeSeconds: number, private readonly maxEntries = 10_000) {}
 
@@ -46,15 +48,19 @@ export class StepUpTokens {
 
   /** The claims of a valid token (signature, algorithm, expiry, claim types), or null. */
   verify (token: string, nowMs: number): StepUpClaims | null {
-    let claims = this.verified.get(token) ?? null
-    if (claims === null) {
+    const signature = token.slice(token.lastIndexOf('.') + 1)
+    const memo = this.verified.get(signature)
+    let claims: StepUpClaims | null
+    if (memo !== undefined && memo.token === token) {
+      claims = memo.claims
+    } else {
       claims = this.verifyFresh(token)
       if (claims === null) return null
       if (this.verified.size >= this.maxEntries) this.evictExpired(nowMs)
-      this.verified.set(token, claims)
+      this.verified.set(signature, { token, claims })
     }
     if (claims.exp * 1000 <= nowMs) {
-      this.verified.delete(token)
+      this.verified.delete(signature)
       return null
     }
     return claims
@@ -62,6 +68,10 @@ export class StepUpTokens {
 
   private verifyFresh (token: string): StepUpClaims | null {
     if (token.length > 4096) return null
+    // the JWT library decodes the signature leniently (ignored padding bits, '=', '+/', stray
+    // characters), so several strings carry one signature: accept only the canonical one
+    const signature = token.slice(token.lastIndexOf('.') + 1)
+    if (signature === '' || Buffer.from(signature, 'base64url').toString('base64url') !== signature) return null
     let payload: Record<string, unknown>
     try {
       payload = this.jwtOrThrow().verify<Record<string, unknown>>(token)
@@ -75,16 +85,17 @@ export class StepUpTokens {
   }
 
   private evictExpired (nowMs: number): void {
-    for (const [token, claims] of this.verified) if (claims.exp * 1000 <= nowMs) this.verified.delete(token)
+    for (const [signature, { claims }] of this.verified) if (claims.exp * 1000 <= nowMs) this.verified.delete(signature)
     // still full: drop the oldest
-    for (const token of this.verified.keys()) {
+    for (const signature of this.verified.keys()) {
       if (this.verified.size < this.maxEntries) break
-      this.verified.delete(token)
+      this.verified.delete(signature)
     }
   }
 
   forget (token: string): void {
-    this.verified.delete(token)
+    const signature = token.slice(token.lastIndexOf('.') + 1)
+    if (this.verified.get(signature)?.token === token) this.verified.delete(signature)
   }
 
   private jwtOrThrow (): JwtLike {

@@ -14,8 +14,13 @@ export function errorHandler (err: FastifyError, request: FastifyRequest, reply:
   }
   if (err.validation !== undefined || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
     (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)) {
-    const bad = new BadRequestError(err.validation !== undefined ? err.message : 'malformed request')
-    return reply.code(err.statusCode === 413 || err.statusCode === 415 ? err.statusCode : 400).send(errorBody(bad))
+    // 413 and 415 keep their status; the body's statusCode always equals the HTTP status
+    const statusCode = err.statusCode === 413 || err.statusCode === 415 ? err.statusCode : 400
+    const detail = err.validation !== undefined
+      ? err.message
+      : statusCode === 413 ? 'body too large' : statusCode === 415 ? 'unsupported content type' : 'malformed request'
+    const bad = new BadRequestError(detail)
+    return reply.code(statusCode).send(errorBody({ code: bad.code, message: bad.message, statusCode }))
   }
   const unavailable = err instanceof ApiUnavailableError ? new ProviderUnavailableError() : new StoreUnavailableError()
   request.log.error({ err }, 'passbase: request failed')

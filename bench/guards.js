@@ -1,0 +1,77 @@
+// In-process cost per call of the guards (a cache hit), over millions of calls: the
+// preHandler functions called directly with a request/reply pair shaped like Fastify's.
+// Prints one JSON line: { requireVerified, requireReauth, baseline } in ns per call.
+import Fastify from 'fastify'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import fastifyPassbase from '../dist/index.js'
+import { createSandbox } from '../dist/sandbox/index.js'
+import { BENCH_USER, getUserId, median, REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_SECRET } from './lib.js'
+
+const CALLS = Number(process.env.BENCH_GUARD_CALLS ?? 1_000_000)
+const REPEATS = Number(process.env.BENCH_GUARD_REPEATS ?? 5)
+
+export async function setupApp (extra = {}) {
+  const sandbox = await createSandbox({ secretApiKey: SECRET_API_KEY, webhookSecret: WEBHOOK_SECRET, processingDelayMs: 0 })
+  const app = Fastify({ logger: false })
+  await app.register(fastifyPassbase, {
+    secretApiKey: SECRET_API_KEY,
+    webhookSecret: WEBHOOK_SECRET,
+    apiBaseUrl: sandbox.apiBaseUrl,
+    getUserId,
+    reauth: { secret: REAUTH_SECRET, maxAge: 3600, cookie: { secure: false } },
+    ...extra
+  })
+  await app.ready()
+  const identity = await sandbox.createIdentity({ status: 'approved' })
+  const linked = await app.inject({ method: 'POST', url: '/passbase/verifications', headers: { 'x-user': BENCH_USER }, payload: { identityAccessKey: identity.id } })
+  if (linked.statusCode !== 201) throw new Error(`link: ${linked.body}`)
+  const start = await app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: { 'x-user': BENCH_USER } })
+  await sleep(5)
+  await app.passbase.store.recordAuthentication(identity.id, Date.now())
+  const done = await app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: { 'x-user': BENCH_USER }, payload: { challengeId: start.json().challengeId } })
+  if (done.statusCode !== 200) throw new Error(`step-up: ${done.body}`)
+  const cookie = String(done.headers['set-cookie']).split(';')[0]
+  return { app, sandbox, cookie, identityId: identity.id }
+}
+
+/** A reply that records a refusal (a guard that passes never touches it). */
+export function fakeReply () {
+  const reply = {
+    refused: 0,
+    statusCode: 200,
+    code (status) { this.statusCode = status; return this },
+    header () { return this },
+    type () { return this },
+    send () { this.refused++; return this }
+  }
+  return reply
+}
+
+export function fakeRequest (app, user, cookie) {
+  return { headers: { 'x-user': user, cookie, 'user-agent': 'bench', host: 'localhost' }, log: app.log, verification: null }
+}
+
+async function perCall (fn, request, reply) {
+  for (let i = 0; i < 200_000; i++) await fn(request, reply) // warm-up
+  const results = []
+  for (let r = 0; r < REPEATS; r++) {
+    const t0 = performance.now()
+    for (let i = 0; i < CALLS; i++) await fn(request, reply)
+    results.push(((performance.now() - t0) * 1e6) / CALLS)
+  }
+  return { nsPerCall: median(results), runs: results.map((v) => Math.round(v)), calls: CALLS * REPEATS }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { app, sandbox, cookie } = await setupApp()
+  const reply = fakeReply()
+  const request = fakeRequest(app, BENCH_USER, `theme=dark; ${cookie}; lang=en`)
+  const baseline = await perCall(async function empty (req, rep) {}, request, reply)
+  const requireVerified = await perCall(app.requireVerified, request, reply)
+  const requireReauth = await perCall(app.requireReauth, request, reply)
+  if (reply.refused !== 0) throw new Error(`a guard refused ${reply.refused} calls: the measurement is not a cache hit`)
+  await app.close()
+  await sandbox.close()
+  process.stdout.write(JSON.stringify({ baseline, requireVerified, requireReauth }) + '\n')
+}

@@ -1,0 +1,103 @@
+// Shared helpers of the benchmark scripts (plain ESM JavaScript, run on the built dist/).
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+
+export const SECRET_API_KEY = 'sk_bench_0123456789'
+export const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789a'
+export const REAUTH_SECRET = 'bench-reauth-secret-0123456789-0123456789'
+export const BENCH_USER = 'bench-user'
+
+export const here = (file) => fileURLToPath(new URL(file, import.meta.url))
+
+export function median (values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+export const round = (value, digits = 3) => Number(value.toFixed(digits))
+
+/** The user id of a request: the `x-user` header (stands in for the host's own authentication). */
+export function getUserId (request) {
+  const user = request.headers['x-user']
+  return typeof user === 'string' && user !== '' ? user : null
+}
+
+/**
+ * A child process speaking a tiny request/answer protocol over IPC:
+ * the child sends `{ ready: true, ...info }` once, then answers `{ id, cmd, ... }` with `{ id, result | error }`.
+ */
+export async function startChild (file, { args = [], env = {}, execArgv = [] } = {}) {
+  const child = fork(here(file), args, { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const pending = new Map()
+  let nextId = 0
+  let info
+  child.on('message', (message) => {
+    if (message?.ready === true) return
+    const waiter = pending.get(message?.id)
+    if (waiter === undefined) return
+    pending.delete(message.id)
+    if (message.error !== undefined) waiter.reject(new Error(`${file}: ${message.error}`))
+    else waiter.resolve(message.result)
+  })
+  const exited = once(child, 'exit')
+  const ready = new Promise((resolve, reject) => {
+    child.on('message', (message) => { if (message?.ready === true) resolve(message) })
+    exited.then(([code]) => reject(new Error(`${file} exited (${code}) before it was ready`)))
+  })
+  info = await ready
+  exited.then(([code, signal]) => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`${file} exited (${code ?? signal})`))
+    pending.clear()
+  })
+  return {
+    info,
+    pid: child.pid,
+    async call (cmd, payload = {}) {
+      const id = ++nextId
+      const answer = new Promise((resolve, reject) => pending.set(id, { resolve, reject }))
+      child.send({ id, cmd, ...payload })
+      return await answer
+    },
+    async stop () {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.send({ id: ++nextId, cmd: 'stop' })
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+}
+
+/** The child side of `startChild`: `handlers[cmd](message)`; `stop` runs `onStop` and exits. */
+export function serveParent (info, handlers, onStop) {
+  process.on('message', async (message) => {
+    const { id, cmd } = message
+    if (cmd === 'stop') {
+      try { await onStop?.() } catch {}
+      process.disconnect?.()
+      process.exit(0)
+    }
+    try {
+      const handler = handlers[cmd]
+      if (handler === undefined) throw new Error(`unknown command ${cmd}`)
+      process.send({ id, result: await handler(message) })
+    } catch (err) {
+      process.send({ id, error: err instanceof Error ? err.stack ?? err.message : String(err) })
+    }
+  })
+  process.send({ ready: true, ...info })
+}
+
+/** CPU time (µs, user + system) and memory of this process. */
+export function usage () {
+  const { user, system } = process.cpuUsage()
+  return { cpuMicros: user + system, rss: process.memoryUsage().rss }
+}
+
+export function formatTable (rows, columns) {
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)))
+  const line = (cells) => cells.map((cell, i) => String(cell ?? '').padEnd(widths[i])).join('  ')
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => r[c])))].join('\n')
+}

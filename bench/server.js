@@ -1,0 +1,105 @@
+// The host app under test, in its own process. Config (JSON) in BENCH_CONFIG:
+// { store: 'memory'|'sqlite'|'postgres', filename?, connectionString?, tablePrefix?, apiBaseUrl,
+//   identityId, webhookIdentities: string[] }
+// Routes: GET /unguarded, GET /verified (requireVerified), GET /reauth (requireReauth),
+// GET /bare/:id (one API fetch, nothing else), and the plugin's POST /passbase/webhooks.
+import Fastify from 'fastify'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Pool } from 'undici'
+import fastifyPassbase from '../dist/index.js'
+import { BENCH_USER, getUserId, REAUTH_SECRET, SECRET_API_KEY, serveParent, usage, WEBHOOK_SECRET } from './lib.js'
+
+const config = JSON.parse(process.env.BENCH_CONFIG)
+
+async function createStore () {
+  if (config.store === 'sqlite') {
+    const { SqliteStore } = await import('../dist/stores/sqlite.js')
+    return new SqliteStore({ filename: config.filename })
+  }
+  if (config.store === 'postgres') {
+    const { PostgresStore } = await import('../dist/stores/postgres.js')
+    return new PostgresStore({ connectionString: config.connectionString, tablePrefix: config.tablePrefix })
+  }
+  return undefined // the default MemoryStore
+}
+
+const store = await createStore()
+const app = Fastify({ logger: false })
+const transitions = new Map() // identity id → statuses it changed to (onStatusChange)
+await app.register(fastifyPassbase, {
+  secretApiKey: SECRET_API_KEY,
+  webhookSecret: WEBHOOK_SECRET,
+  apiBaseUrl: config.apiBaseUrl,
+  getUserId,
+  ...(store === undefined ? {} : { store }),
+  reauth: { secret: REAUTH_SECRET, maxAge: 3600, cookie: { secure: false } },
+  ...(config.countTransitions === true
+    ? { onStatusChange: (c) => { transitions.set(c.identityId, [...(transitions.get(c.identityId) ?? []), c.to]) } }
+    : {})
+})
+
+const ok = { ok: true }
+app.get('/unguarded', async () => ok)
+app.get('/verified', { preHandler: app.requireVerified }, async () => ok)
+app.get('/reauth', { preHandler: app.requireReauth }, async () => ok)
+
+// the ceiling of the webhook route: the same single API fetch, and nothing else
+const api = new URL(config.apiBaseUrl)
+const pool = new Pool(api.origin, { connections: 16 })
+const apiHeaders = { 'x-api-key': SECRET_API_KEY, accept: 'application/json' }
+app.get('/bare/:id', async (request) => {
+  const res = await pool.request({ method: 'GET', path: `${api.pathname}/identities/${encodeURIComponent(request.params.id)}`, headers: apiHeaders })
+  const body = JSON.parse(await res.body.text())
+  if (res.statusCode !== 200 || body.id !== request.params.id) throw new Error(`bare fetch: ${res.statusCode}`)
+  return { received: true }
+})
+app.addHook('onClose', async () => { await pool.close() })
+
+await app.listen({ host: '127.0.0.1', port: 0 })
+
+async function inject (method, url, user, payload) {
+  const res = await app.inject({ method, url, headers: { 'x-user': user }, payload })
+  return res
+}
+
+// bench-user: linked to an approved identity, with a step-up cookie (the real routes)
+const linked = await inject('POST', '/passbase/verifications', BENCH_USER, { identityAccessKey: config.identityId })
+if (linked.statusCode !== 201 || linked.json().status !== 'approved') throw new Error(`link: ${linked.statusCode} ${linked.body}`)
+const start = await inject('POST', '/passbase/reauth/start', BENCH_USER)
+await sleep(5)
+await app.passbase.store.recordAuthentication(config.identityId, Date.now()) // what an IDENTITY_AUTHENTICATED delivery does
+const done = await inject('POST', '/passbase/reauth/complete', BENCH_USER, { challengeId: start.json().challengeId })
+if (done.statusCode !== 200) throw new Error(`step-up: ${done.statusCode} ${done.body}`)
+const cookie = String(done.headers['set-cookie']).split(';')[0]
+
+// the identities the webhook benchmark delivers for, each linked to its own user
+const ids = config.webhookIdentities ?? []
+for (let i = 0; i < ids.length; i += 50) {
+  await Promise.all(ids.slice(i, i + 50).map(async (id, k) => {
+    const res = await inject('POST', '/passbase/verifications', `wh-${i + k}`, { identityAccessKey: id })
+    if (res.statusCode !== 201) throw new Error(`link ${id}: ${res.statusCode} ${res.body}`)
+  }))
+}
+
+const address = app.server.address()
+serveParent({ url: `http://127.0.0.1:${address.port}`, cookie }, {
+  async usage () {
+    return usage()
+  },
+  async sizes () {
+    return { store: app.passbase.store.sizes?.() ?? null, client: app.passbase.client.stats() }
+  },
+  async statuses ({ users }) {
+    return await Promise.all(users.map(async (u) => await app.passbase.statusOf(u)))
+  },
+  async transitions ({ ids }) {
+    let approved = 0
+    let duplicates = 0
+    for (const id of ids) {
+      const to = (transitions.get(id) ?? []).filter((s) => s === 'approved').length
+      approved += to
+      if (to > 1) duplicates++
+    }
+    return { approved, duplicates }
+  }
+}, async () => { await app.close() })

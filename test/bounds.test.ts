@@ -1,0 +1,78 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import t from 'tap'
+import { MemoryStore } from '../src/index.js'
+import { StepUpTokens, type JwtLike } from '../src/reauth/token.js'
+
+/**
+ * Bounded memory: the in-process tables that grow with traffic have a cap or an
+ * expiry (the soak in bench/soak.js shows the heap stays flat; these show the caps).
+ */
+
+const SECRET = 's'.repeat(32)
+const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url')
+
+/** A minimal HS256 signer/verifier standing in for @fastify/jwt. */
+const jwt: JwtLike = {
+  sign: (payload) => {
+    const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`
+    return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`
+  },
+  verify: <T>(token: string): T => {
+    const [h, p, s] = token.split('.') as [string, string, string]
+    const expected = createHmac('sha256', SECRET).update(`${h}.${p}`).digest()
+    const given = Buffer.from(s ?? '', 'base64url')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error('bad signature')
+    return JSON.parse(Buffer.from(p, 'base64url').toString()) as T
+  }
+}
+
+const memoSize = (tokens: StepUpTokens): number => (Reflect.get(tokens, 'verified') as Map<string, unknown>).size
+
+t.test('step-up token memo: capped, expired entries go first, only exact tokens hit', async (t) => {
+  const tokens = new StepUpTokens(300, 50)
+  tokens.jwt = jwt
+  const now = Date.now()
+  const issued = Array.from({ length: 500 }, (_, i) => tokens.issue(`u${i}`, `i${i}`, now))
+  for (const { token, claims } of issued) t.same(tokens.verify(token, now), claims)
+  t.ok(memoSize(tokens) <= 50, `memo holds ${memoSize(tokens)} ≤ 50 entries after 500 tokens`)
+  // an invalid token is never memoised
+  const before = memoSize(tokens)
+  for (let i = 0; i < 100; i++) t.equal(tokens.verify(`${issued[i]!.token}x`, now), null)
+  t.equal(memoSize(tokens), before)
+  // a later verification of an evicted token still works (verified afresh)
+  t.same(tokens.verify(issued[0]!.token, now), issued[0]!.claims)
+  // expired entries are dropped on the next eviction, before live ones
+  const short = new StepUpTokens(10, 10)
+  short.jwt = jwt
+  const old = Array.from({ length: 10 }, (_, i) => short.issue(`o${i}`, 'i', now - 20_000)) // expire by now - 10 s
+  for (const { token } of old) t.ok(short.verify(token, now - 15_000))
+  t.equal(memoSize(short), 10)
+  const fresh = short.issue('f', 'i', now)
+  short.verify(fresh.token, now)
+  t.equal(memoSize(short), 1, 'the ten expired entries were evicted, not the fresh one')
+  t.equal(short.verify(old[0]!.token, now), null, 'and they no longer verify')
+  // forget() drops exactly that token
+  short.forget(`${fresh.token.slice(0, -1)}A`)
+  t.equal(memoSize(short), 1, 'another string with the same signature does not forget it')
+  short.forget(fresh.token)
+  t.equal(memoSize(short), 0)
+})
+
+t.test('MemoryStore: de-duplication entries capped (newest kept), expired ones purged', async (t) => {
+  const store = new MemoryStore({ maxEvents: 100 })
+  const now = Date.now()
+  for (let i = 0; i < 1000; i++) t.equal(await store.markEvent(`k${i}`, now + 60_000, now), true)
+  t.equal(store.sizes().events, 100, 'capped at maxEvents')
+  t.equal(await store.markEvent('k999', now + 60_000, now), false, 'the newest are still de-duplicated')
+  t.equal(await store.markEvent('k0', now + 60_000, now), true, 'the oldest were dropped')
+  for (let i = 0; i < 50; i++) await store.markEvent(`short${i}`, now + 10, now)
+  await store.purgeExpired(now + 20)
+  t.equal(store.sizes().events, 50, 'expired entries purged')
+  for (let i = 0; i < 20; i++) {
+    await store.createChallenge({ id: `c${i}`, userId: 'u', identityId: 'i', createdAt: now, expiresAt: now + 10 })
+    await store.revokeToken(`j${i}`, now + 10)
+  }
+  t.match(store.sizes(), { challenges: 20, revocations: 20 })
+  await store.purgeExpired(now + 20)
+  t.match(store.sizes(), { challenges: 0, revocations: 0 }, 'challenges and revocations expire')
+})
