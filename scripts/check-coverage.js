@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 
 const threshold = Number(process.argv[2] ?? 95)
-const summary = JSON.parse(readFileSync('coverage/coverage-summary.json', 'utf8'))
+const summary = JSON.parse(readFileSync('.tap/report/coverage-summary.json', 'utf8'))
 let covered = 0
 let total = 0
 for (const [file, data] of Object.entries(summary)) {
