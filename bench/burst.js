@@ -8,17 +8,18 @@ import { startChild, WEBHOOK_SECRET } from './lib.js'
 
 const IDENTITIES = Number(process.env.BENCH_BURST_IDENTITIES ?? 1000)
 const PER_IDENTITY = 10
+const IN_FLIGHT = 250
 const key = webhookKey(WEBHOOK_SECRET)
 
+/**
+ * The deliveries, in groups sent together. grouped: one group per identity (its ten
+ * events fired at once, as a provider sends an identity's events); interleaved: one delivery per
+ * group, identities round-robin, so that one identity's deliveries are spread out in time.
+ */
 function deliveries (ids, updated, order) {
-  const bodies = []
-  // grouped: the deliveries of one identity are sent together (a burst per identity);
-  // interleaved: they are IDENTITIES apart in the stream (spread out in time)
-  const pairs = []
-  for (let k = 0; k < PER_IDENTITY; k++) for (const id of ids) pairs.push([k, id])
-  if (order === 'grouped') pairs.sort((a, b) => a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] - b[0])
-  for (const [k, id] of pairs) {
-    {
+  const groups = new Map()
+  for (let k = 0; k < PER_IDENTITY; k++) {
+    for (const id of ids) {
       const base = { key: id, created: updated - 60, updated, processed: updated }
       const body = k === 0
         ? { event: 'VERIFICATION_COMPLETED', ...base, status: 'pending' }
@@ -27,13 +28,32 @@ function deliveries (ids, updated, order) {
           : k === PER_IDENTITY - 1
             ? { event: 'WATCHLIST_MONITORING', ...base, status: 'approved' }
             : { event: 'DATAPOINT_UPDATED', ...base, status: 'approved', resource_key: `r${k}`, type: 'NAME', value: 'x' }
-      bodies.push(encryptWebhook(key, JSON.stringify(body)))
+      const encrypted = encryptWebhook(key, JSON.stringify(body))
+      const group = order === 'grouped' ? id : `${k}:${id}`
+      groups.set(group, [...(groups.get(group) ?? []), encrypted])
     }
   }
-  return bodies
+  return [...groups.values()]
 }
 
-export async function runBurst ({ latencyMs = 0, order = 'grouped', connections = 256 } = {}) {
+/** Sends the groups through `lanes` concurrent lanes; a lane fires a whole group at once. */
+async function send (groups, lanes, url, agent) {
+  const statuses = []
+  let next = 0
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    while (next < groups.length) {
+      const group = groups[next++]
+      statuses.push(...await Promise.all(group.map(async (body) => {
+        const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'text/plain' }, dispatcher: agent })
+        await res.body.dump()
+        return res.statusCode
+      })))
+    }
+  }))
+  return statuses
+}
+
+export async function runBurst ({ latencyMs = 0, order = 'grouped' } = {}) {
   const sandbox = await startChild('./sandbox.js')
   const ids = await sandbox.call('create', { n: IDENTITIES, status: 'processing' })
   const [benchId] = await sandbox.call('create', { n: 1 })
@@ -42,21 +62,19 @@ export async function runBurst ({ latencyMs = 0, order = 'grouped', connections 
   })
   try {
     const approved = await sandbox.call('review', { ids, status: 'approved', score: 0.95 })
-    const bodies = deliveries(ids, approved, order)
+    const groups = deliveries(ids, approved, order)
+    const total = groups.reduce((n, g) => n + g.length, 0)
     await sandbox.call('resetStats')
     await sandbox.call('faults', { faults: { api: { latencyMs } } })
-    const agent = new Agent({ connections })
+    const agent = new Agent({ connections: IN_FLIGHT })
     const url = `${server.info.url}/passbase/webhooks`
     let maxInFlight = 0
     const sampler = setInterval(async () => {
       try { maxInFlight = Math.max(maxInFlight, (await server.call('sizes')).client.inFlight) } catch {}
     }, 20)
     const t0 = Date.now()
-    const statuses = await Promise.all(bodies.map(async (body) => {
-      const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'text/plain' }, dispatcher: agent })
-      await res.body.dump()
-      return res.statusCode
-    }))
+    // about IN_FLIGHT deliveries in flight at any time, whatever the grouping
+    const statuses = await send(groups, Math.max(1, Math.floor(IN_FLIGHT / groups[0].length)), url, agent)
     const elapsedMs = Date.now() - t0
     clearInterval(sampler)
     await agent.close()
@@ -66,8 +84,8 @@ export async function runBurst ({ latencyMs = 0, order = 'grouped', connections 
     const statusesByUser = await server.call('statuses', { users: ids.map((_, i) => `wh-${i}`) })
     return {
       order,
-      senderConnections: connections,
-      deliveries: bodies.length,
+      inFlight: IN_FLIGHT,
+      deliveries: total,
       identities: ids.length,
       providerLatencyMs: latencyMs,
       elapsedMs,
@@ -90,7 +108,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const results = []
   for (const order of (process.env.BENCH_BURST_ORDERS ?? 'grouped,interleaved').split(',')) {
     for (const latencyMs of (process.env.BENCH_BURST_LATENCIES ?? '0,50').split(',').map(Number)) {
-      results.push(await runBurst({ latencyMs, order, connections: Number(process.env.BENCH_BURST_CONNECTIONS ?? 256) }))
+      results.push(await runBurst({ latencyMs, order }))
     }
   }
   process.stdout.write(JSON.stringify(results) + '\n')

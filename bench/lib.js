@@ -96,6 +96,13 @@ export function usage () {
   return { cpuMicros: user + system, rss: process.memoryUsage().rss }
 }
 
+/** Heap in use after a full GC (needs --expose-gc), in MB. */
+export function heapAfterGc () {
+  global.gc?.()
+  global.gc?.()
+  return Math.round(process.memoryUsage().heapUsed / 2 ** 20 * 10) / 10
+}
+
 export function formatTable (rows, columns) {
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)))
   const line = (cells) => cells.map((cell, i) => String(cell ?? '').padEnd(widths[i])).join('  ')

@@ -7,7 +7,7 @@ import Fastify from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import fastifyPassbase from '../dist/index.js'
-import { BENCH_USER, getUserId, REAUTH_SECRET, SECRET_API_KEY, serveParent, usage, WEBHOOK_SECRET } from './lib.js'
+import { BENCH_USER, getUserId, heapAfterGc, REAUTH_SECRET, SECRET_API_KEY, serveParent, usage, WEBHOOK_SECRET } from './lib.js'
 
 const config = JSON.parse(process.env.BENCH_CONFIG)
 
@@ -85,6 +85,9 @@ const address = app.server.address()
 serveParent({ url: `http://127.0.0.1:${address.port}`, cookie }, {
   async usage () {
     return usage()
+  },
+  async heap () {
+    return heapAfterGc()
   },
   async sizes () {
     return { store: app.passbase.store.sizes?.() ?? null, client: app.passbase.client.stats() }

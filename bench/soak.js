@@ -100,10 +100,12 @@ reply.refused = 0
 refusedExpected = 0
 const t0 = Date.now()
 let middle
+const phaseMs = { guarded: 0, webhooks: 0, stepUps: 0 }
+const timed = async (phase, fn) => { const t = Date.now(); await fn(); phaseMs[phase] += Date.now() - t }
 for (let s = 0; s < SLICES; s++) {
-  await guardedSlice(GUARDED / SLICES)
-  await webhookSlice(WEBHOOKS / SLICES)
-  await stepUpSlice(100)
+  await timed('guarded', () => guardedSlice(GUARDED / SLICES))
+  await timed('webhooks', () => webhookSlice(WEBHOOKS / SLICES))
+  await timed('stepUps', () => stepUpSlice(100))
   if (s === SLICES / 2 - 1) middle = { heapMB: heapMB(), tables: tables() }
 }
 const elapsedMs = Date.now() - t0
@@ -118,6 +120,7 @@ process.stdout.write(JSON.stringify({
   webhooks: WEBHOOKS,
   stepUps,
   elapsedMs,
+  phaseMs,
   webhookNon200: non200,
   unexpectedRefusals: reply.refused - refusedExpected,
   providerFetches: sandboxStats.api.byKind.getIdentity,

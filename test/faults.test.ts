@@ -225,3 +225,29 @@ t.test('everything at once (seeded): fail rate, latency, duplicates, delays, reo
   await checkSettled(t, h, rec, ids, 'z')
   t.equal(rec.changes.length, ids.length * 2, 'link + one transition per identity, nothing more')
 })
+
+t.test('host faults: a getUserId that throws (synchronously or not) fails closed on both guards', async (t) => {
+  let mode: 'sync' | 'async' | 'ok' = 'sync'
+  const h = await harness({
+    plugin: {
+      reauth: { secret: 'r'.repeat(32) },
+      getUserId: (request) => {
+        if (mode === 'sync') throw new Error('auth backend down')
+        if (mode === 'async') return Promise.reject(new Error('auth backend down'))
+        return typeof request.headers['x-user'] === 'string' ? request.headers['x-user'] : null
+      }
+    },
+    routes: (app) => { app.get('/withdraw', { preHandler: app.requireReauth }, async () => 'ok') }
+  })
+  t.teardown(h.close)
+  for (const m of ['sync', 'async'] as const) {
+    mode = m
+    for (const url of ['/profile', '/withdraw']) {
+      const res = await h.app.inject({ url, headers: { 'x-user': 'someone' } })
+      t.equal(res.statusCode, 503, `${m} throw on ${url}`)
+      t.equal(res.json().code, 'FST_PASSBASE_STORE_UNAVAILABLE')
+    }
+  }
+  mode = 'ok'
+  t.equal((await h.app.inject({ url: '/profile', headers: { 'x-user': 'someone' } })).statusCode, 403, 'and it recovers')
+})
