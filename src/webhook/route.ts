@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiNotFoundError, BadWebhookError, WebhookTooLargeError } from '../errors.js'
 import { preparedError, sendPrepared } from '../reply.js'
+import { errorHandler } from '../routes/errors.js'
 import { decryptWebhook } from './crypto.js'
 import { parseWebhookEvent } from './events.js'
 import type { WebhookHandler } from './handler.js'
@@ -28,11 +29,11 @@ export async function webhookRoutes (fastify: FastifyInstance, opts: WebhookRout
     done(null, body)
   })
 
-  fastify.setErrorHandler((err: { statusCode?: number, code?: string }, request, reply) => {
+  fastify.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendPrepared(reply, TOO_LARGE)
     if (err.statusCode !== undefined && err.statusCode < 500) return sendPrepared(reply, BAD)
-    request.log.error({ err }, 'passbase: webhook processing failed; the provider will retry')
-    return reply.code(503).send({ statusCode: 503, code: err.code ?? 'FST_PASSBASE_WEBHOOK_FAILED', error: 'Service Unavailable', message: 'Webhook not processed; retry later' })
+    // API or store failure: the routes' 503 (FST_PASSBASE_PROVIDER_/STORE_UNAVAILABLE), so the provider retries
+    return errorHandler(err, request, reply)
   })
 
   fastify.post('/webhooks', {
