@@ -1,6 +1,7 @@
 // Shared helpers of the benchmark scripts (plain ESM JavaScript, run on the built dist/).
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
+import { accessSync, constants } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export const SECRET_API_KEY = 'sk_bench_0123456789'
@@ -18,6 +19,17 @@ export function median (values) {
 
 export const round = (value, digits = 3) => Number(value.toFixed(digits))
 
+/** The full path of an executable on PATH, or null. */
+export function which (file) {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    try {
+      accessSync(`${dir}/${file}`, constants.X_OK)
+      return `${dir}/${file}`
+    } catch {}
+  }
+  return null
+}
+
 /** The user id of a request: the `x-user` header (stands in for the host's own authentication). */
 export function getUserId (request) {
   const user = request.headers['x-user']
@@ -28,8 +40,9 @@ export function getUserId (request) {
  * A child process speaking a tiny request/answer protocol over IPC:
  * the child sends `{ ready: true, ...info }` once, then answers `{ id, cmd, ... }` with `{ id, result | error }`.
  */
-export async function startChild (file, { args = [], env = {}, execArgv = [] } = {}) {
-  const child = fork(here(file), args, { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+export async function startChild (file, { args = [], env = {}, execArgv = [], execPath } = {}) {
+  // `execPath` runs node through a wrapper (valgrind): `execPath ...execArgv file ...args`
+  const child = fork(here(file), args, { env: { ...process.env, ...env }, execArgv, execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const pending = new Map()
   let nextId = 0
   let info
@@ -90,10 +103,10 @@ export function serveParent (info, handlers, onStop) {
   process.send({ ready: true, ...info })
 }
 
-/** CPU time (µs, user + system) and memory of this process. */
+/** CPU time (µs: user + system, and user alone) and memory of this process. */
 export function usage () {
   const { user, system } = process.cpuUsage()
-  return { cpuMicros: user + system, rss: process.memoryUsage().rss }
+  return { cpuMicros: user + system, userMicros: user, rss: process.memoryUsage().rss }
 }
 
 /** Heap in use after a full GC (needs --expose-gc), in MB. */

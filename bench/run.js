@@ -5,12 +5,16 @@
 //    in ≥ 7 rounds (the order rotates each round); for each run we record req/s and the
 //    server's CPU time per request (process.cpuUsage() deltas over IPC). An A/A control
 //    (the unguarded route measured twice) shows the noise.
-// 2. In-process cost per call of both guards over millions of calls (bench/guards.js).
+//    Servers are pinned to the last CPU, the load generator to the others (BENCH_PIN=0: off).
+// 2. Instructions per request under valgrind's callgrind (bench/instructions.js): the same
+//    guard ratios, counted instead of timed, so the machine's noise does not enter them.
+//    In-process cost per call of both guards over millions of calls (bench/guards.js).
 // 3. A burst of 10,000 deliveries for 1,000 identities (bench/burst.js).
 // 4. The soak: 1,000,000 guarded requests and 100,000 webhooks, heap before/after (bench/soak.js).
 //
 // Writes bench/results.json and prints a table. Environment: BENCH_ROUNDS (7), BENCH_DURATION
-// (seconds per run, 2.5), BENCH_CONNECTIONS (10), BENCH_SKIP (comma list of http,guards,burst,soak),
+// (seconds per run, 2.5), BENCH_CONNECTIONS (10), BENCH_SKIP (comma list of
+// http,instructions,profile,guards,burst,soak),
 // BENCH_PROFILE=1 (servers run with --cpu-prof into bench/.tmp/profiles).
 import autocannon from 'autocannon'
 import { execFileSync } from 'node:child_process'
@@ -18,7 +22,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import { encryptWebhook, webhookKey } from '../dist/index.js'
 import { runBurst } from './burst.js'
-import { BENCH_USER, formatTable, here, median, round, startChild, WEBHOOK_SECRET } from './lib.js'
+import { runInstructionCounts } from './instructions.js'
+import { BENCH_USER, formatTable, here, median, round, startChild, WEBHOOK_SECRET, which } from './lib.js'
 import { startPostgres } from './pg.js'
 
 const ROUNDS = Math.max(7, Number(process.env.BENCH_ROUNDS ?? 7))
@@ -32,6 +37,15 @@ const TMP = here('./.tmp')
 const key = webhookKey(WEBHOOK_SECRET)
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`)
+
+// CPU pinning (BENCH_PIN=0 turns it off): the host apps under test on the last CPU, this
+// process (autocannon), its helpers and the provider sandbox on the others. Unpinned, the
+// scheduler moves the server between the cores it shares with the load generator, and
+// its CPU time per request swings with it.
+const SERVER_CPU = os.cpus().length - 1
+const PIN = process.env.BENCH_PIN !== '0' && SERVER_CPU >= 1 && which('taskset') !== null
+if (PIN) execFileSync('taskset', ['-a', '-p', '-c', `0-${SERVER_CPU - 1}`, String(process.pid)], { stdio: 'ignore' })
+const pinned = (execArgv) => PIN ? { execPath: 'taskset', execArgv: ['-c', String(SERVER_CPU), process.execPath, ...execArgv] } : { execArgv }
 
 function fire (opts) {
   return new Promise((resolve, reject) => {
@@ -51,6 +65,7 @@ async function measure (route) {
   return {
     rps: requests / (result.duration || DURATION),
     cpuPerRequestMicros: (after.cpuMicros - before.cpuMicros) / Math.max(1, requests),
+    userCpuPerRequestMicros: (after.userMicros - before.userMicros) / Math.max(1, requests),
     requests,
     errors,
     latencyP99Ms: result.latency.p99
@@ -65,7 +80,7 @@ async function httpBenchmarks () {
   const webhookIds = await sandbox.call('create', { n: WEBHOOK_IDENTITIES })
   const servers = {}
   const start = async (name, config) => {
-    servers[name] = await startChild('./server.js', { execArgv, env: { BENCH_CONFIG: JSON.stringify({ apiBaseUrl: sandbox.info.apiBaseUrl, ...config }) } })
+    servers[name] = await startChild('./server.js', { ...pinned(execArgv), env: { BENCH_CONFIG: JSON.stringify({ apiBaseUrl: sandbox.info.apiBaseUrl, ...config }) } })
     log(`${name} server ready (pid ${servers[name].pid})`)
   }
   await start('memory', { store: 'memory', identityId: memId })
@@ -188,7 +203,8 @@ function ratios (pairRuns) {
   const cpu = pairRuns.map((p) => p.baseline.cpuPerRequestMicros / p.route.cpuPerRequestMicros)
   const rps = pairRuns.map((p) => p.route.rps / p.baseline.rps)
   const delta = pairRuns.map((p) => p.route.cpuPerRequestMicros - p.baseline.cpuPerRequestMicros)
-  return { cpuDeltaMicros: round(median(delta), 2), cpu: round(median(cpu)), cpuRange: [round(Math.min(...cpu)), round(Math.max(...cpu))], rps: round(median(rps)), rpsRange: [round(Math.min(...rps)), round(Math.max(...rps))] }
+  const user = pairRuns.map((p) => p.baseline.userCpuPerRequestMicros / p.route.userCpuPerRequestMicros)
+  return { user: round(median(user)), userRange: [round(Math.min(...user)), round(Math.max(...user))], cpuDeltaMicros: round(median(delta), 2), cpu: round(median(cpu)), cpuRange: [round(Math.min(...cpu)), round(Math.max(...cpu))], rps: round(median(rps)), rpsRange: [round(Math.min(...rps)), round(Math.max(...rps))] }
 }
 
 /**
@@ -204,7 +220,7 @@ async function profileGuards () {
   for (const [path, guard] of [['/verified', 'requireVerified'], ['/reauth', 'requireReauth']]) {
     const out = `${dir}/${guard}`
     rmSync(out, { recursive: true, force: true })
-    const server = await startChild('./server.js', { execArgv: ['--cpu-prof', `--cpu-prof-dir=${out}`], env: { BENCH_CONFIG: JSON.stringify({ store: 'memory', apiBaseUrl: sandbox.info.apiBaseUrl, identityId }) } })
+    const server = await startChild('./server.js', { ...pinned(['--cpu-prof', `--cpu-prof-dir=${out}`]), env: { BENCH_CONFIG: JSON.stringify({ store: 'memory', apiBaseUrl: sandbox.info.apiBaseUrl, identityId }) } })
     const result = await fire({ url: server.info.url + path, headers: { 'x-user': BENCH_USER, cookie: `theme=dark; ${server.info.cookie}` }, duration: 8 })
     await server.stop()
     const file = readdirSync(out).find((f) => f.endsWith('.cpuprofile'))
@@ -250,7 +266,7 @@ function childJson (file, args = [], env = {}) {
 const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((v) => round(v, 2)) },
-  method: { rounds: ROUNDS, durationSeconds: DURATION, connections: CONNECTIONS }
+  method: { rounds: ROUNDS, durationSeconds: DURATION, connections: CONNECTIONS, pinned: PIN ? { servers: SERVER_CPU, loadGenerator: `0-${SERVER_CPU - 1}` } : false }
 }
 
 if (!SKIP.has('http')) {
@@ -272,6 +288,11 @@ if (!SKIP.has('http')) {
     serverHeap: http.serverHeap,
     pairs: http.pairRuns
   }
+}
+
+if (!SKIP.has('instructions')) {
+  log('instructions per request under callgrind (the noise-free guard ratios; takes ~10 minutes)')
+  results.instructions = await runInstructionCounts()
 }
 
 if (!SKIP.has('profile')) {
@@ -319,6 +340,19 @@ if (results.http !== undefined) {
   add('HTTP errors / non-2xx in all runs', String(errors), '0', errors === 0)
   const mem = results.http.serverHeap.memory
   add('HTTP server heap (MemoryStore, after GC)', `${mem.heapMB[0]} → ${mem.heapMB[1]} MB over ${mem.requests.toLocaleString('en')} requests`, 'flat', mem.heapMB[1] - mem.heapMB[0] < 5)
+}
+if (results.instructions?.ratios !== undefined) {
+  const ir = results.instructions.ratios
+  const showIr = (x) => x === null ? 'n/a' : `${x.ratio.toFixed(4)} (${x.deltaPerRequest >= 0 ? '+' : ''}${x.deltaPerRequest.toLocaleString('en')} instructions/req; medians ${x.medianRatio.toFixed(3)})`
+  const perReq = results.instructions.perRequest['unguarded (A)'].min.toLocaleString('en')
+  add('instructions/req: A/A control (unguarded ÷ unguarded)', showIr(ir['A/A control (unguarded ÷ unguarded)']), `noise (unguarded: ${perReq}/req)`, null)
+  add('instructions/req: requireVerified ÷ unguarded · MemoryStore', showIr(ir['requireVerified ÷ unguarded · memory']), '≥ 0.97', ir['requireVerified ÷ unguarded · memory']?.ratio >= 0.97)
+  add('instructions/req: requireVerified ÷ unguarded · SqliteStore', showIr(ir['requireVerified ÷ unguarded · sqlite']), '≥ 0.95', ir['requireVerified ÷ unguarded · sqlite']?.ratio >= 0.95)
+  const pgIr = ir['requireVerified ÷ unguarded · postgres']
+  add('instructions/req: requireVerified ÷ unguarded · PostgresStore', showIr(pgIr), '≥ 0.95', pgIr === null ? null : pgIr.ratio >= 0.95)
+  add('instructions/req: requireReauth ÷ unguarded', showIr(ir['requireReauth ÷ unguarded · memory']), '≥ 0.95', ir['requireReauth ÷ unguarded · memory']?.ratio >= 0.95)
+} else if (results.instructions?.skipped !== undefined) {
+  add('instructions/req (callgrind)', `skipped: ${results.instructions.skipped}`, '—', null)
 }
 if (results.perCall !== undefined) {
   const p = results.perCall

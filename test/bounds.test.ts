@@ -58,6 +58,37 @@ t.test('step-up token memo: capped, expired entries go first, only exact tokens 
   t.equal(memoSize(short), 0)
 })
 
+t.test('step-up token memo: tokens sharing a memo key each verify, a tampered one never does', async (t) => {
+  // a signer whose signatures all start alike: every token lands on the same memo key
+  const prefixed: JwtLike = {
+    sign: (payload) => {
+      const token = jwt.sign(payload)
+      return `${token.slice(0, token.lastIndexOf('.') + 1)}AAAAA${token.slice(token.lastIndexOf('.') + 1)}`
+    },
+    verify: <T>(token: string): T => {
+      const dot = token.lastIndexOf('.')
+      if (token.slice(dot + 1, dot + 6) !== 'AAAAA') throw new Error('bad prefix')
+      return jwt.verify<T>(token.slice(0, dot + 1) + token.slice(dot + 6))
+    }
+  }
+  const tokens = new StepUpTokens(300)
+  tokens.jwt = prefixed
+  const now = Date.now()
+  const a = tokens.issue('alice', 'ia', now)
+  const b = tokens.issue('bob', 'ib', now)
+  for (let round = 0; round < 3; round++) {
+    t.same(tokens.verify(a.token, now), a.claims)
+    t.same(tokens.verify(b.token, now), b.claims)
+  }
+  t.equal(memoSize(tokens), 1, 'one key, holding the latest verified token')
+  // the same signature with another payload: same key, not the memoised string
+  const [, payload, signature] = b.token.split('.') as [string, string, string]
+  const forged = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...b.claims, sub: 'mallory' })}.${signature}`
+  t.equal(tokens.verify(forged, now), null)
+  t.equal(tokens.verify(`${b64({ alg: 'HS256', typ: 'JWT' })}.${payload}x.${signature}`, now), null)
+  t.same(tokens.verify(b.token, now), b.claims, 'the genuine token still verifies')
+})
+
 t.test('MemoryStore: de-duplication entries capped (newest kept), expired ones purged', async (t) => {
   const store = new MemoryStore({ maxEvents: 100 })
   const now = Date.now()

@@ -380,6 +380,19 @@ t.test('API faults: forced status, Retry-After, seeded failRate, latency, hang',
   t.equal((await api(sandbox, '/settings')).status, 200)
 })
 
+t.test('a burst of slow answers raises no MaxListenersExceededWarning (regression)', async (t) => {
+  const sandbox = await sandboxFor(t, { faults: { api: { latencyMs: 30 } } })
+  const warnings: string[] = []
+  const onWarning = (w: Error): void => { warnings.push(w.name) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  // each slow answer waits on the sandbox's closing signal (default limit: 10 listeners)
+  const statuses = await Promise.all(Array.from({ length: 40 }, async () => (await api(sandbox, '/settings')).status))
+  t.same(new Set(statuses), new Set([200]))
+  await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on the next tick
+  t.same(warnings.filter((name) => name === 'MaxListenersExceededWarning'), [])
+})
+
 t.test('close ends hanging API requests', async (t) => {
   const sandbox = await createSandbox({ secretApiKey: SECRET_API_KEY, faults: { api: { hang: true } } })
   const pending = api(sandbox, '/settings').then(() => 'answered', () => 'failed')

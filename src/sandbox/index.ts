@@ -1,4 +1,5 @@
 import { randomBytes, type KeyObject } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { webhookKey } from '../webhook/crypto.js'
 import { API_PREFIX, providerApi } from './api.js'
@@ -65,6 +66,9 @@ class ProviderSandbox implements Sandbox {
 
   constructor (options: SandboxOptions) {
     checkOptions(options)
+    // every slow answer, pending delivery and retry back-off waits on this one signal: a
+    // burst legitimately has thousands of listeners (no MaxListenersExceededWarning)
+    setMaxListeners(0, this.#closing.signal)
     this.secretApiKey = options.secretApiKey
     this.publishableApiKey = options.publishableApiKey ?? randomKey('pk_sandbox_')
     this.webhookSecret = options.webhookSecret
