@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { PassbaseClient } from './api/client.js'
 import type { PassbaseContext } from './context.js'
 import { PassbaseOptionsError, PassbaseReauthNotConfiguredError, StoreUnavailableError } from './errors.js'
 import { RecordCache } from './guards/cache.js'
 import { createRequireReauth } from './guards/require-reauth.js'
-import { createRequireVerified, createVerifiedCheck } from './guards/require-verified.js'
+import { createRequireVerified, createVerifiedCheck, type HookDone } from './guards/require-verified.js'
 import { RevocationCache } from './guards/revocations.js'
 import { resolveOptions, type FastifyPassbaseOptions } from './options.js'
 import { StepUpTokens } from './reauth/token.js'
@@ -23,7 +23,12 @@ import { webhookKey } from './webhook/crypto.js'
 import { createWebhookHandler } from './webhook/handler.js'
 import { webhookRoutes } from './webhook/route.js'
 
-export type PassbaseGuard = preHandlerAsyncHookHandler
+/**
+ * A guard: use it as a route's `preHandler`. On the common path it is a callback-style
+ * hook (it calls `done` synchronously); when it must wait it returns a promise. Called
+ * directly, `await guard(request, reply)` and check `reply.sent`.
+ */
+export type PassbaseGuard = (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply, done?: HookDone) => Promise<void> | undefined
 
 export interface PassbaseDecorator {
   client: PassbaseClient

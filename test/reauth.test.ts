@@ -140,6 +140,53 @@ t.test('tampered signature, alg=none, other algorithm, wrong secret, expired win
   t.equal((await h.app.inject({ method: 'POST', url: '/quick', headers: as('alice', `passbase_reauth=${valid}`) })).statusCode, 401, 'but not a 60 s route')
 })
 
+t.test('guards call done() synchronously on a cache hit, return a promise when they must wait', async (t) => {
+  const h = await verified()
+  t.teardown(h.close)
+  const cookie = await stepUp(h)
+  const call = (guard: typeof h.app.requireVerified, user: string, withCookie = true) => {
+    const request = { headers: withCookie ? as(user, cookie) : as(user), log: h.app.log, verification: null }
+    const sent: number[] = []
+    const reply = {
+      sent: false,
+      statusCode: 200,
+      code (status: number) { this.statusCode = status; return this },
+      header () { return this },
+      type () { return this },
+      send () { sent.push(this.statusCode); this.sent = true; return this }
+    }
+    let done = 0
+    const result = Reflect.apply(guard, h.app, [request, reply, () => { done++ }]) as Promise<void> | undefined
+    return { result, sent, done: () => done }
+  }
+  for (const [name, guard] of [['requireVerified', h.app.requireVerified], ['requireReauth', h.app.requireReauth]] as const) {
+    // a user nobody has asked about yet: a cache miss, answered through a promise
+    const miss = call(guard, `stranger-${name}`)
+    t.ok(miss.result instanceof Promise, `${name}: a miss returns a promise`)
+    await miss.result
+    t.same(miss.sent, [403])
+    t.equal(miss.done(), 0, 'a refusal never calls done')
+    const refusedHit = call(guard, `stranger-${name}`)
+    t.equal(refusedHit.result, undefined, `${name}: a cached refusal is synchronous`)
+    t.same(refusedHit.sent, [403])
+    t.equal(refusedHit.done(), 0)
+    // alice (cached by the step-up): passes synchronously, done() called once, nothing sent
+    await call(guard, 'alice').result
+    const pass = call(guard, 'alice')
+    t.equal(pass.result, undefined, `${name}: a pass on a cache hit is synchronous`)
+    t.equal(pass.done(), 1)
+    t.same(pass.sent, [])
+  }
+  // requireReauth without its cookie: refused synchronously (401)
+  const noCookie = call(h.app.requireReauth, 'alice', false)
+  t.equal(noCookie.result, undefined)
+  t.same(noCookie.sent, [401])
+  t.equal(noCookie.done(), 0)
+  // called directly without done (await guard(request, reply)), a pass sends nothing
+  const direct = call(h.app.requireVerified, 'alice')
+  t.same(direct.sent, [])
+})
+
 t.test('an authentication older than the challenge does not satisfy it', async (t) => {
   const h = await verified()
   t.teardown(h.close)

@@ -3,7 +3,7 @@ import { ReauthRequiredError, StoreUnavailableError } from '../errors.js'
 import { readCookie } from '../reauth/cookie.js'
 import type { StepUpTokens } from '../reauth/token.js'
 import { preparedError, sendPrepared } from '../reply.js'
-import { isThenable, type createVerifiedCheck } from './require-verified.js'
+import { isThenable, type Check, type createVerifiedCheck, type HookDone } from './require-verified.js'
 import type { RevocationCache } from './revocations.js'
 
 export interface ReauthGuardDeps {
@@ -29,32 +29,47 @@ export function createRequireReauth (deps: ReauthGuardDeps, maxAge: number) {
   const challenge = `PassbaseReauth error="insufficient_user_authentication", max_age=${maxAge}`
   const maxAgeMs = maxAge * 1000
 
-  function refuse (reply: FastifyReply): void {
+  function refuse (reply: FastifyReply): false {
     reply.header('www-authenticate', challenge).header('cache-control', 'no-store')
     sendPrepared(reply, refusal)
+    return false
   }
 
-  return async function requireReauth (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    // no await on the common path (cache hits): a guard runs on every request
-    const checked = check(request, reply)
-    const verified = isThenable(checked) ? await checked : checked
-    if (!verified.ok) return
+  /** true: pass; false: refused (answer sent); a promise: waiting for the store (it answers itself). */
+  function decide (request: FastifyRequest, reply: FastifyReply, verified: Check): boolean | Promise<void> {
+    if (!verified.ok) return false
     const token = readCookie(request, cookieName)
     if (token === undefined || token === '') return refuse(reply)
     const now = Date.now()
     const claims = tokens.verify(token, now)
     if (claims === null || claims.sub !== verified.userId || claims.identity_id !== verified.record.identityId ||
       now - claims.auth_time * 1000 > maxAgeMs) return refuse(reply)
-    let revoked = revocations.peek(claims.jti, now)
-    if (revoked === undefined) {
-      try {
-        revoked = await revocations.isRevoked(claims.jti, now)
-      } catch (err) {
-        request.log.error({ err }, 'passbase: cannot check step-up revocation; failing closed')
-        sendPrepared(reply, STORE_UNAVAILABLE)
-        return
-      }
+    const revoked = revocations.peek(claims.jti, now)
+    if (revoked === undefined) return askStore(request, reply, claims.jti, now)
+    return revoked ? refuse(reply) : true
+  }
+
+  async function askStore (request: FastifyRequest, reply: FastifyReply, jti: string, now: number): Promise<void> {
+    let revoked: boolean
+    try {
+      revoked = await revocations.isRevoked(jti, now)
+    } catch (err) {
+      request.log.error({ err }, 'passbase: cannot check step-up revocation; failing closed')
+      sendPrepared(reply, STORE_UNAVAILABLE)
+      return
     }
     if (revoked) refuse(reply)
+  }
+
+  // callback-style on the common path, a promise when it must wait: see createRequireVerified
+  return function requireReauth (request: FastifyRequest, reply: FastifyReply, done?: HookDone): Promise<void> | undefined {
+    const checked = check(request, reply)
+    if (isThenable(checked)) {
+      return Promise.resolve(checked).then(async (verified) => { await decide(request, reply, verified) })
+    }
+    const decided = decide(request, reply, checked)
+    if (decided === true) done?.()
+    else if (decided !== false) return decided
+    return undefined
   }
 }

@@ -77,9 +77,24 @@ export function createVerifiedCheck (getUserId: GetUserId, cache: RecordCache) {
   }
 }
 
+/** Fastify's `done` of a callback-style hook. */
+export type HookDone = (err?: Error) => void
+
+/**
+ * A guard is a callback-style preHandler when it can answer synchronously: on the common
+ * path (a cache hit) it calls `done()` at once, so Fastify's hook runner allocates no
+ * promise and queues no microtask. When it must wait (a cache miss, an async getUserId)
+ * it returns a promise instead, which Fastify awaits. A refusal has been sent: `done` is
+ * not called. Called directly (`await app.requireVerified(request, reply)`, no `done`),
+ * it behaves as an async function: check `reply.sent` afterwards.
+ */
 export function createRequireVerified (check: ReturnType<typeof createVerifiedCheck>) {
-  return async function requireVerified (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  return function requireVerified (request: FastifyRequest, reply: FastifyReply, done?: HookDone): Promise<void> | undefined {
     const verified = check(request, reply)
-    if (isThenable(verified)) await verified
+    if (isThenable(verified)) return Promise.resolve(verified).then(ignore)
+    if (verified.ok) done?.()
+    return undefined
   }
 }
+
+function ignore (): void {}
