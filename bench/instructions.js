@@ -109,6 +109,7 @@ export async function runInstructionCounts () {
     const runs = {
       'unguarded (A)': [hosts.memory, '/unguarded'],
       'unguarded (A′)': [hosts.memory, '/unguarded'],
+      'empty preHandler · memory': [hosts.memory, '/noop'],
       'requireVerified · memory': [hosts.memory, '/verified'],
       'requireReauth · memory': [hosts.memory, '/reauth'],
       'unguarded · sqlite': [hosts.sqlite, '/unguarded'],
@@ -154,6 +155,10 @@ export async function runInstructionCounts () {
       ratios: {
         'A/A control (unguarded ÷ unguarded)': ratio('unguarded (A′)', 'unguarded (A)'),
         'requireVerified ÷ unguarded · memory': ratio('requireVerified · memory', 'unguarded (A)'),
+        // Fastify's own cost of dispatching a preHandler, and the guards against that
+        'empty preHandler ÷ unguarded · memory': ratio('empty preHandler · memory', 'unguarded (A)'),
+        'requireVerified ÷ empty preHandler · memory': ratio('requireVerified · memory', 'empty preHandler · memory'),
+        'requireReauth ÷ empty preHandler · memory': ratio('requireReauth · memory', 'empty preHandler · memory'),
         'requireReauth ÷ unguarded · memory': ratio('requireReauth · memory', 'unguarded (A)'),
         'requireVerified ÷ unguarded · sqlite': ratio('requireVerified · sqlite', 'unguarded · sqlite'),
         'requireVerified ÷ unguarded · postgres': ratio('requireVerified · postgres', 'unguarded · postgres')

@@ -351,6 +351,10 @@ if (results.instructions?.ratios !== undefined) {
   const pgIr = ir['requireVerified ÷ unguarded · postgres']
   add('instructions/req: requireVerified ÷ unguarded · PostgresStore', showIr(pgIr), '≥ 0.95', pgIr === null ? null : pgIr.ratio >= 0.95)
   add('instructions/req: requireReauth ÷ unguarded', showIr(ir['requireReauth ÷ unguarded · memory']), '≥ 0.95', ir['requireReauth ÷ unguarded · memory']?.ratio >= 0.95)
+  // how much of that is Fastify dispatching any preHandler, and how much the guard itself
+  add('instructions/req: empty preHandler ÷ unguarded', showIr(ir['empty preHandler ÷ unguarded · memory']), '(Fastify\'s hook runner)', null)
+  add('instructions/req: requireVerified ÷ empty preHandler', showIr(ir['requireVerified ÷ empty preHandler · memory']), '(the guard alone)', null)
+  add('instructions/req: requireReauth ÷ empty preHandler', showIr(ir['requireReauth ÷ empty preHandler · memory']), '(the guard alone)', null)
 } else if (results.instructions?.skipped !== undefined) {
   add('instructions/req (callgrind)', `skipped: ${results.instructions.skipped}`, '—', null)
 }

@@ -1,7 +1,7 @@
 // The host app under test, in its own process. Config (JSON) in BENCH_CONFIG:
 // { store: 'memory'|'sqlite'|'postgres', filename?, connectionString?, tablePrefix?, apiBaseUrl,
 //   identityId, webhookIdentities: string[] }
-// Routes: GET /unguarded, GET /verified (requireVerified), GET /reauth (requireReauth),
+// Routes: GET /unguarded, GET /noop (an empty preHandler), GET /verified (requireVerified), GET /reauth (requireReauth),
 // GET /bare/:id (one API fetch, nothing else), and the plugin's POST /passbase/webhooks.
 import Fastify from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -40,6 +40,8 @@ await app.register(fastifyPassbase, {
 
 const ok = { ok: true }
 app.get('/unguarded', async () => ok)
+// the cost of having any preHandler at all (Fastify's hook runner), guard or not
+app.get('/noop', { preHandler: (request, reply, done) => { done() } }, async () => ok)
 app.get('/verified', { preHandler: app.requireVerified }, async () => ok)
 app.get('/reauth', { preHandler: app.requireReauth }, async () => ok)
 
