@@ -2,6 +2,7 @@
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { accessSync, constants } from 'node:fs'
+import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const SECRET_API_KEY = 'sk_bench_0123456789'
@@ -19,15 +20,23 @@ export function median (values) {
 
 export const round = (value, digits = 3) => Number(value.toFixed(digits))
 
+/** Whether `file` exists and may be executed. */
+export function executable (file) {
+  try {
+    accessSync(file, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The directories of PATH. */
+export const pathDirs = () => (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '')
+
 /** The full path of an executable on PATH, or null. */
 export function which (file) {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    try {
-      accessSync(`${dir}/${file}`, constants.X_OK)
-      return `${dir}/${file}`
-    } catch {}
-  }
-  return null
+  const dir = pathDirs().find((d) => executable(join(d, file)))
+  return dir === undefined ? null : join(dir, file)
 }
 
 /** The user id of a request: the `x-user` header (stands in for the host's own authentication). */

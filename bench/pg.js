@@ -2,21 +2,13 @@
 // PASSBASE_BENCH_PG_URL / PASSBASE_TEST_PG_URL when set, otherwise initdb + pg_ctl on a
 // unix socket in a temp dir (as the `postgres` user when running as root), or null.
 import { execFileSync } from 'node:child_process'
-import { accessSync, chownSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
-
-function executable (file) {
-  try {
-    accessSync(file, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
+import { join } from 'node:path'
+import { executable, pathDirs } from './lib.js'
 
 function findBin () {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '')
+  const dirs = pathDirs()
   try {
     for (const v of readdirSync('/usr/lib/postgresql').filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a))) {
       dirs.push(join('/usr/lib/postgresql', v, 'bin'))
