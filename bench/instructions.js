@@ -24,15 +24,21 @@ const ROUNDS = Math.max(7, Number(process.env.BENCH_IR_ROUNDS ?? 7))
 const REQUESTS = Number(process.env.BENCH_IR_REQUESTS ?? 300)
 const WARMUP = Number(process.env.BENCH_IR_WARMUP ?? 5000)
 const TMP = here('./.tmp/callgrind')
+// The guard caches trust a read for 1 s of wall-clock time. Under valgrind a request takes
+// milliseconds, not microseconds, so 1 s would end every few hundred requests and the
+// counts would include store reads (queries, for PostgreSQL) that a real server makes once
+// per thousands of requests: the hosts here get the TTL stretched by valgrind's slowdown.
+export const CACHE_TTL_MS = 100 * 1000
 
 const log = (line) => process.stderr.write(`[bench:ir] ${line}\n`)
 
 /**
  * A host app under callgrind. Every request carries the same headers (the user and its
  * step-up cookie), so that only the guard differs between routes. `count(path, n)`
- * answers the server's instructions per request.
+ * answers the server's instructions per request; with `keepDumps` the dump stays on disk
+ * (`lastDump`) for bench/ir-profile.js, which also passes extra node flags.
  */
-async function startCounted (name, config) {
+export async function startCounted (name, config, { nodeFlags = [], keepDumps = false } = {}) {
   const out = `${TMP}/${name}`
   rmSync(out, { recursive: true, force: true })
   mkdirSync(out, { recursive: true })
@@ -50,7 +56,8 @@ async function startCounted (name, config) {
       // whichever run happens to be counting when they wake; no GC driven by the clock (the
       // memory reducer runs after idle time, as between runs); no bytecode flushing (it
       // makes V8 compile the same functions again)
-      '--single-threaded', '--no-memory-reducer', '--no-flush-bytecode'
+      '--single-threaded', '--no-memory-reducer', '--no-flush-bytecode',
+      ...nodeFlags
     ],
     env: { BENCH_CONFIG: JSON.stringify(config) }
   })
@@ -66,6 +73,8 @@ async function startCounted (name, config) {
   const control = (...flags) => execFileSync('callgrind_control', [...flags, String(server.pid)], { stdio: 'pipe' })
   let dumps = 0
   return {
+    pid: server.pid,
+    lastDump: null,
     send,
     instrument () { control('-i', 'on') },
     async count (path, n) {
@@ -76,13 +85,14 @@ async function startCounted (name, config) {
       const file = `${out}/cg.${server.pid}.${++dumps}`
       const totals = /^totals:\s*(\d+)/m.exec(readFileSync(file, 'utf8'))
       if (totals === null) throw new Error(`${name}: no totals in ${file}`)
-      rmSync(file)
+      if (keepDumps) this.lastDump = file
+      else rmSync(file)
       return Number(totals[1]) / n
     },
     async stop () {
       await pool.close()
       await server.stop()
-      rmSync(out, { recursive: true, force: true })
+      if (!keepDumps) rmSync(out, { recursive: true, force: true })
     }
   }
 }
@@ -99,10 +109,10 @@ export async function runInstructionCounts () {
   const hosts = {}
   try {
     log('starting the host apps under callgrind (valgrind runs node some 50× slower)')
-    hosts.memory = await startCounted('memory', { store: 'memory', apiBaseUrl, identityId: memId })
-    hosts.sqlite = await startCounted('sqlite', { store: 'sqlite', apiBaseUrl, filename: sqliteFile, identityId: sqliteId })
+    hosts.memory = await startCounted('memory', { store: 'memory', apiBaseUrl, identityId: memId, cacheTtlMs: CACHE_TTL_MS })
+    hosts.sqlite = await startCounted('sqlite', { store: 'sqlite', apiBaseUrl, filename: sqliteFile, identityId: sqliteId, cacheTtlMs: CACHE_TTL_MS })
     if (pg.skipped === undefined) {
-      hosts.postgres = await startCounted('postgres', { store: 'postgres', apiBaseUrl, connectionString: pg.connectionString, tablePrefix: `bench_ir_${process.pid}_`, identityId: pgId })
+      hosts.postgres = await startCounted('postgres', { store: 'postgres', apiBaseUrl, connectionString: pg.connectionString, tablePrefix: `bench_ir_${process.pid}_`, identityId: pgId, cacheTtlMs: CACHE_TTL_MS })
     } else {
       log(`PostgreSQL skipped: ${pg.skipped}`)
     }
@@ -150,7 +160,7 @@ export async function runInstructionCounts () {
       }
     }
     return {
-      method: { rounds: ROUNDS, requestsPerRun: REQUESTS, warmupPerRoute: WARMUP, connection: 'one keep-alive connection, one request at a time' },
+      method: { rounds: ROUNDS, requestsPerRun: REQUESTS, warmupPerRoute: WARMUP, guardCacheTtlMs: CACHE_TTL_MS, connection: 'one keep-alive connection, one request at a time' },
       perRequest: Object.fromEntries(names.map((n) => [n, { min: Math.round(min(n)), median: Math.round(median(perRequest[n])), runs: perRequest[n].map(Math.round) }])),
       ratios: {
         'A/A control (unguarded ÷ unguarded)': ratio('unguarded (A′)', 'unguarded (A)'),

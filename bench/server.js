@@ -1,26 +1,28 @@
 // The host app under test, in its own process. Config (JSON) in BENCH_CONFIG:
-// { store: 'memory'|'sqlite'|'postgres', filename?, connectionString?, tablePrefix?, apiBaseUrl,
+// { store: 'memory'|'sqlite'|'postgres', filename?, connectionString?, tablePrefix?, cacheTtlMs?, apiBaseUrl,
 //   identityId, webhookIdentities: string[] }
 // Routes: GET /unguarded, GET /noop (an empty preHandler), GET /verified (requireVerified), GET /reauth (requireReauth),
 // GET /bare/:id (one API fetch, nothing else), and the plugin's POST /passbase/webhooks.
 import Fastify from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
-import fastifyPassbase from '../dist/index.js'
+import fastifyPassbase, { MemoryStore } from '../dist/index.js'
 import { BENCH_USER, getUserId, heapAfterGc, REAUTH_SECRET, SECRET_API_KEY, serveParent, usage, WEBHOOK_SECRET } from './lib.js'
 
 const config = JSON.parse(process.env.BENCH_CONFIG)
 
 async function createStore () {
+  // the guard cache's TTL (default 1 s): bench/instructions.js stretches it to valgrind's slowdown
+  const cacheTtlMs = config.cacheTtlMs
   if (config.store === 'sqlite') {
     const { SqliteStore } = await import('../dist/stores/sqlite.js')
-    return new SqliteStore({ filename: config.filename })
+    return new SqliteStore({ filename: config.filename, cacheTtlMs })
   }
   if (config.store === 'postgres') {
     const { PostgresStore } = await import('../dist/stores/postgres.js')
-    return new PostgresStore({ connectionString: config.connectionString, tablePrefix: config.tablePrefix })
+    return new PostgresStore({ connectionString: config.connectionString, tablePrefix: config.tablePrefix, cacheTtlMs })
   }
-  return undefined // the default MemoryStore
+  return new MemoryStore({ cacheTtlMs })
 }
 
 const store = await createStore()
@@ -31,7 +33,7 @@ await app.register(fastifyPassbase, {
   webhookSecret: WEBHOOK_SECRET,
   apiBaseUrl: config.apiBaseUrl,
   getUserId,
-  ...(store === undefined ? {} : { store }),
+  store,
   reauth: { secret: REAUTH_SECRET, maxAge: 3600, cookie: { secure: false } },
   ...(config.countTransitions === true
     ? { onStatusChange: (c) => { transitions.set(c.identityId, [...(transitions.get(c.identityId) ?? []), c.to]) } }

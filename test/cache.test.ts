@@ -7,7 +7,7 @@ import { harness, linkNew } from './helpers/app.js'
 /** A MemoryStore that announces invalidations like a shared store would. */
 class AnnouncingStore extends MemoryStore {
   override readonly shared: boolean = true
-  readonly cacheTtlMs = 60_000
+  override readonly cacheTtlMs = 60_000
   private readonly listeners = new Set<(event: Invalidation) => void>()
   subscribe (listener: (event: Invalidation) => void): () => void {
     this.listeners.add(listener)

@@ -6,6 +6,7 @@ import fastifyPassbase from '../src/index.js'
 import { clientScript } from '../src/routes/client-script.js'
 import { REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_SECRET, getUserId, harness, type Harness } from './helpers/app.js'
 import { installDom, type FakeButton, type FakeDocument, type FakeElement } from './helpers/fake-dom.js'
+import { nextMillisecond } from './helpers/wait.js'
 
 /**
  * The browser helper under Node, against the real plugin and sandbox over HTTP, with
@@ -86,11 +87,17 @@ async function rejection (promise: Promise<unknown>): Promise<PassbaseClientErro
   throw new Error('expected a rejection')
 }
 
+/** the sandbox delivers an approved login, in a later millisecond than the challenge (see nextMillisecond) */
+async function authenticated (h: Harness, identityId: string): Promise<void> {
+  await nextMillisecond()
+  await h.sandbox.authenticate(identityId)
+}
+
 /** the user passes the login when the helper renders the login button */
 function passLogins (h: Harness, button: FakeButton): void {
   button.onRender = ({ options }) => {
     if (options.integrationType !== 'login') return
-    void h.sandbox.authenticate(options.identityAccessKey ?? '').then(() => options.onFinish?.(options.identityAccessKey ?? ''))
+    void authenticated(h, options.identityAccessKey ?? '').then(() => options.onFinish?.(options.identityAccessKey ?? ''))
   }
 }
 
@@ -370,7 +377,7 @@ t.test('stepUp: Cancel, failed face match, concurrent callers, container, abort'
         messages.push(message?.getAttribute('data-state') ?? null, message?.textContent ?? null)
         options.onError?.({ code: 'BIOMETRIC_AUTHENTICATION_FAILED', message: 'The face did not match' })
       }
-      void h.sandbox.authenticate(options.identityAccessKey ?? '').then(() => options.onFinish?.(options.identityAccessKey ?? ''))
+      void authenticated(h, options.identityAccessKey ?? '').then(() => options.onFinish?.(options.identityAccessKey ?? ''))
     }, 1)
   }
   // concurrent callers share one step-up
@@ -389,7 +396,7 @@ t.test('stepUp: Cancel, failed face match, concurrent callers, container, abort'
   let seenTitle: string | undefined
   button.onRender = ({ options }) => {
     seenTitle = container.children[0]?.children[0]?.textContent
-    void h.sandbox.authenticate(options.identityAccessKey ?? '').then(() => options.onFinish?.(options.identityAccessKey ?? ''))
+    void authenticated(h, options.identityAccessKey ?? '').then(() => options.onFinish?.(options.identityAccessKey ?? ''))
   }
   await client.stepUp({ container: container as unknown as HTMLElement, title: 'Confirm the payout', message: 'Look at the camera', maxAge: 120 })
   t.equal(seenTitle, 'Confirm the payout')
@@ -409,7 +416,7 @@ t.test('stepUp: completion polling (202 until the webhook), cancel while confirm
   const identityId = await approved(h, client)
   h.sandbox.faults = { deliveries: { delayMs: 80 } }
   button.onRender = ({ options }) => {
-    void h.sandbox.authenticate(identityId)
+    void authenticated(h, identityId)
     options.onFinish?.(identityId) // before the webhook: /reauth/complete answers 202 a few times
   }
   await client.stepUp()

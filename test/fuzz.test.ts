@@ -6,7 +6,7 @@ import { MemoryStore, type StatusChange, type VerificationRecord } from '../src/
 import { decryptWebhook, encryptWebhook, webhookKey } from '../src/webhook/crypto.js'
 import { parseWebhookEvent } from '../src/webhook/events.js'
 import { harness, linkNew, REAUTH_SECRET, WEBHOOK_SECRET, type Harness } from './helpers/app.js'
-import { sleep } from './helpers/wait.js'
+import { nextMillisecond } from './helpers/wait.js'
 
 /**
  * Hostile input, generated with fast-check from fixed seeds (reproducible): mutated
@@ -43,7 +43,7 @@ async function world (): Promise<World> {
     await h.sandbox.review(aliceId, { status: 'approved', score: 0.95 })
     const bobId = await linkNew(h, 'bob')
     const start = await h.app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: { 'x-user': 'alice' } })
-    await sleep(2) // the authentication must be received after the challenge was created (ms clock)
+    await nextMillisecond()
     await h.sandbox.authenticate(aliceId)
     const done = await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: { 'x-user': 'alice' }, payload: { challengeId: start.json().challengeId } })
     if (done.statusCode !== 200) throw new Error(`step-up failed: ${done.body}`)

@@ -22,7 +22,7 @@ import { PostgresStore } from '../src/store/postgres.js'
 import { encryptWebhook, webhookKey } from '../src/webhook/crypto.js'
 import { getUserId, harness, linkNew, REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_SECRET } from './helpers/app.js'
 import { postgresForTap, uniquePrefix } from './helpers/postgres.js'
-import { sleep } from './helpers/wait.js'
+import { nextMillisecond, sleep } from './helpers/wait.js'
 import type { HostWorkerConfig, ParentMessage, WorkerMessage } from './multiprocess-host-worker.js'
 import type { StatusChange } from '../src/index.js'
 
@@ -281,6 +281,7 @@ if (server !== null) {
     t.equal(start.status, 200, 'challenge started on A')
     const { challengeId } = await start.json() as { challengeId: string }
     // the biometric re-authentication webhook reaches B: the shared store carries it to A
+    await nextMillisecond()
     sandbox.webhookUrl = `${B.url}/passbase/webhooks`
     const auth = await sandbox.authenticate(id)
     t.equal(auth.status, 200, 'IDENTITY_AUTHENTICATED delivered to B')
@@ -359,6 +360,7 @@ if (server !== null) {
     await h.sandbox.review(id, { status: 'approved', score: 0.95 })
     const start = await h.app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: { 'x-user': user } })
     const { challengeId } = start.json() as { challengeId: string }
+    await nextMillisecond()
     await h.sandbox.authenticate(id)
     const complete = await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: { 'x-user': user }, payload: { challengeId } })
     t.equal(complete.statusCode, 200, 'step-up completed while the database is up')

@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto'
 import t from 'tap'
 import fastifyPassbase from '../src/index.js'
 import { getUserId, harness, linkNew, REAUTH_SECRET, WEBHOOK_SECRET, type Harness } from './helpers/app.js'
+import { nextMillisecond } from './helpers/wait.js'
 
 const reauthRoutes = (app: FastifyInstance): void => {
   app.post('/withdraw', { preHandler: app.requireReauth }, async () => ({ withdrawn: true }))
@@ -23,6 +24,7 @@ const as = (user: string, cookie?: string): Record<string, string> => cookie ===
 async function stepUp (h: Harness & { id: string }, user = 'alice'): Promise<string> {
   const start = await h.app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: as(user) })
   const { challengeId } = start.json()
+  await nextMillisecond()
   await h.sandbox.authenticate(h.id)
   const done = await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: as(user), payload: { challengeId } })
   if (done.statusCode !== 200) throw new Error(`complete: ${done.statusCode} ${done.body}`)
@@ -67,6 +69,7 @@ t.test('full flow: 202 before the authentication, then 200 + hardened cookie, ro
   t.equal(early.statusCode, 202)
   t.same(early.json(), { pending: true })
   t.notOk(early.headers['set-cookie'], 'no cookie before the authentication')
+  await nextMillisecond()
   const failed = await h.sandbox.authenticate(h.id, { success: false })
   t.equal(failed.status, 200)
   t.equal((await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: as('alice'), payload: { challengeId } })).statusCode, 202, 'a failed login does not count')
@@ -195,6 +198,21 @@ t.test('an authentication older than the challenge does not satisfy it', async (
   const start = await h.app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: as('alice') })
   const done = await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: as('alice'), payload: { challengeId: start.json().challengeId } })
   t.equal(done.statusCode, 202)
+})
+
+t.test('the boundary: an authentication received in the challenge\'s own millisecond is not after it', async (t) => {
+  const h = await verified()
+  t.teardown(h.close)
+  const start = await h.app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: as('alice') })
+  const { challengeId, expiresAt } = start.json()
+  const createdAt = Date.parse(expiresAt) - 600_000 // challengeTtl defaults to 600 s
+  const complete = async (): Promise<number> =>
+    (await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: as('alice'), payload: { challengeId } })).statusCode
+  // what an approved IDENTITY_AUTHENTICATED delivery records (its time of arrival)
+  await h.app.passbase.store.recordAuthentication(h.id, createdAt)
+  t.equal(await complete(), 202, 'same millisecond: not known to be later')
+  await h.app.passbase.store.recordAuthentication(h.id, createdAt + 1)
+  t.equal(await complete(), 200, 'one millisecond later: counts')
 })
 
 t.test('an expired challenge is 410', async (t) => {

@@ -8,6 +8,7 @@ import t from 'tap'
 import { MemoryStore } from '../src/store/memory.js'
 import { conformanceCaseNames, runStoreConformance, storeConformance, type TestFn } from '../src/store/conformance.js'
 import type { PassbaseStore } from '../src/store/types.js'
+import { harness, linkNew } from './helpers/app.js'
 
 storeConformance('MemoryStore conformance', () => new MemoryStore(), { test: t.test.bind(t) })
 
@@ -76,4 +77,20 @@ t.test('storeConformance works under node:test (its default)', async (t) => {
   t.match(child.stdout, /ok \d+ - memory under node:test/)
   t.match(child.stdout, /ok \d+ - concurrent: 20 markEvent calls with one key, exactly one is new/)
   t.notMatch(child.stdout, /not ok/)
+})
+
+t.test('MemoryStore cacheTtlMs: how long the guards trust a cached read (default 1000 ms, 0: none)', async (t) => {
+  t.equal(new MemoryStore().cacheTtlMs, 1000)
+  for (const [cacheTtlMs, stale] of [[0, false], [60_000, true]] as const) {
+    const store = new MemoryStore({ cacheTtlMs })
+    const h = await harness({ plugin: { store } })
+    t.teardown(h.close)
+    const id = await linkNew(h, 'alice')
+    await h.sandbox.review(id, { status: 'approved', score: 0.95 })
+    const get = async (): Promise<number> => (await h.app.inject({ url: '/profile', headers: { 'x-user': 'alice' } })).statusCode
+    t.equal(await get(), 200)
+    // a write the plugin does not see (as another process's, without notifications)
+    await store.applyUpdate(id, { status: 'declined', score: 0.1, reason: null, providerUpdated: Math.floor(Date.now() / 1000) + 60 })
+    t.equal(await get(), stale ? 200 : 403, stale ? 'cached for cacheTtlMs' : 'no cache: the write is seen at once')
+  }
 })

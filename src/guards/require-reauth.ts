@@ -36,13 +36,12 @@ export function createRequireReauth (deps: ReauthGuardDeps, maxAge: number) {
   }
 
   /** true: pass; false: refused (answer sent); a promise: waiting for the store (it answers itself). */
-  function decide (request: FastifyRequest, reply: FastifyReply, verified: Check): boolean | Promise<void> {
-    if (!verified.ok) return false
+  function decide (request: FastifyRequest, reply: FastifyReply, record: Check, now: number): boolean | Promise<void> {
+    if (record === null) return false
     const token = readCookie(request, cookieName)
     if (token === undefined || token === '') return refuse(reply)
-    const now = Date.now()
     const claims = tokens.verify(token, now)
-    if (claims === null || claims.sub !== verified.userId || claims.identity_id !== verified.record.identityId ||
+    if (claims === null || claims.sub !== record.userId || claims.identity_id !== record.identityId ||
       now - claims.auth_time * 1000 > maxAgeMs) return refuse(reply)
     const revoked = revocations.peek(claims.jti, now)
     if (revoked === undefined) return askStore(request, reply, claims.jti, now)
@@ -63,11 +62,12 @@ export function createRequireReauth (deps: ReauthGuardDeps, maxAge: number) {
 
   // callback-style on the common path, a promise when it must wait: see createRequireVerified
   return function requireReauth (request: FastifyRequest, reply: FastifyReply, done?: HookDone): Promise<void> | undefined {
-    const checked = check(request, reply)
+    const now = Date.now()
+    const checked = check(request, reply, now)
     if (isThenable(checked)) {
-      return Promise.resolve(checked).then(async (verified) => { await decide(request, reply, verified) })
+      return Promise.resolve(checked).then(async (record) => { await decide(request, reply, record, Date.now()) })
     }
-    const decided = decide(request, reply, checked)
+    const decided = decide(request, reply, checked, now)
     if (decided === true) done?.()
     else if (decided !== false) return decided
     return undefined

@@ -16,11 +16,8 @@ const FORBIDDEN: Record<IdentityStatus | 'none', ReturnType<typeof preparedError
   declined: preparedError(new VerificationRequiredError(), { status: 'declined' })
 }
 
-export type Check =
-  | { ok: true, userId: string, record: VerificationRecord }
-  | { ok: false }
-
-const REFUSED: Check = { ok: false }
+/** The user's approved record (`record.userId` is the user), or null: refused, and the refusal was sent. */
+export type Check = VerificationRecord | null
 
 /** True for a promise (or any thenable) a host's getUserId may return. */
 export function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<T> {
@@ -39,40 +36,41 @@ export function createVerifiedCheck (getUserId: GetUserId, cache: RecordCache) {
   function failClosed (request: FastifyRequest, reply: FastifyReply, err: unknown): Check {
     request.log.error({ err }, 'passbase: cannot evaluate verification; failing closed')
     sendPrepared(reply, STORE_UNAVAILABLE)
-    return REFUSED
+    return null
   }
 
-  function judge (request: FastifyRequest, reply: FastifyReply, userId: string, record: VerificationRecord | null): Check {
+  function judge (request: FastifyRequest, reply: FastifyReply, record: VerificationRecord | null): Check {
     request.verification = record
     if (record === null || record.status !== 'approved') {
       sendPrepared(reply, FORBIDDEN[record === null ? 'none' : record.status])
-      return REFUSED
+      return null
     }
-    return { ok: true, userId, record }
+    return record
   }
 
-  function withUser (request: FastifyRequest, reply: FastifyReply, userId: string | null | undefined): Check | Promise<Check> {
+  function withUser (request: FastifyRequest, reply: FastifyReply, userId: string | null | undefined, now: number): Check | Promise<Check> {
     if (typeof userId !== 'string' || userId === '') {
       sendPrepared(reply, UNAUTHENTICATED)
-      return REFUSED
+      return null
     }
-    const hit = cache.peek(userId, Date.now())
-    if (hit !== undefined) return judge(request, reply, userId, hit)
+    const hit = cache.peek(userId, now)
+    if (hit !== undefined) return judge(request, reply, hit)
     return cache.load(userId).then(
-      (record) => judge(request, reply, userId, record),
+      (record) => judge(request, reply, record),
       (err: unknown) => failClosed(request, reply, err))
   }
 
-  return function check (request: FastifyRequest, reply: FastifyReply): Check | Promise<Check> {
+  /** `now` (Date.now()) may be passed in by a caller that needs the same clock reading. */
+  return function check (request: FastifyRequest, reply: FastifyReply, now = Date.now()): Check | Promise<Check> {
     let userId: ReturnType<GetUserId>
     try {
       userId = getUserId(request)
     } catch (err) {
       return failClosed(request, reply, err)
     }
-    if (!isThenable(userId)) return withUser(request, reply, userId)
+    if (!isThenable(userId)) return withUser(request, reply, userId, now)
     return Promise.resolve(userId).then(
-      (id) => withUser(request, reply, id),
+      (id) => withUser(request, reply, id, Date.now()),
       (err: unknown) => failClosed(request, reply, err))
   }
 }
@@ -92,7 +90,7 @@ export function createRequireVerified (check: ReturnType<typeof createVerifiedCh
   return function requireVerified (request: FastifyRequest, reply: FastifyReply, done?: HookDone): Promise<void> | undefined {
     const verified = check(request, reply)
     if (isThenable(verified)) return Promise.resolve(verified).then(ignore)
-    if (verified.ok) done?.()
+    if (verified !== null) done?.()
     return undefined
   }
 }

@@ -55,13 +55,13 @@ export async function reauthRoutes (fastify: FastifyInstance, opts: ReauthRouteO
   fastify.post('/reauth/start', {
     schema: routeSchema('Start a step-up re-authentication', { response: { 200: json.challenge, '4xx': json.error } })
   }, async function start (request, reply) {
-    const verified = await check(request, reply)
-    if (!verified.ok) return reply
+    const record = await check(request, reply)
+    if (record === null) return reply
     const now = Date.now()
     const challenge = {
       id: randomBytes(24).toString('base64url'),
-      userId: verified.userId,
-      identityId: verified.record.identityId,
+      userId: record.userId,
+      identityId: record.identityId,
       createdAt: now,
       expiresAt: now + reauth.challengeTtl * 1000
     }
@@ -80,9 +80,9 @@ export async function reauthRoutes (fastify: FastifyInstance, opts: ReauthRouteO
     const challenge = await store.getChallenge(request.body.challengeId)
     if (challenge === null || challenge.expiresAt <= now) throw new ChallengeGoneError()
     if (challenge.userId !== userId) throw new ChallengeForbiddenError()
-    const verified = await check(request, reply)
-    if (!verified.ok) return reply
-    if (verified.record.identityId !== challenge.identityId) throw new ChallengeGoneError()
+    const record = await check(request, reply)
+    if (record === null) return reply
+    if (record.identityId !== challenge.identityId) throw new ChallengeGoneError()
     const authTime = await store.lastAuthentication(challenge.identityId)
     if (authTime === null || authTime <= challenge.createdAt) return reply.code(202).send({ pending: true })
     const consumed = await store.consumeChallenge(challenge.id, userId, now)

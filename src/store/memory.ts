@@ -11,6 +11,8 @@ import type {
 export interface MemoryStoreOptions {
   /** Most de-duplication entries kept; the oldest are dropped first (default 100,000). */
   maxEvents?: number
+  /** How long the guards may trust a cached read of this store, in ms (default 1000; 0: no cache). */
+  cacheTtlMs?: number
 }
 
 /**
@@ -20,6 +22,7 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements PassbaseStore {
   readonly shared: boolean = false
+  readonly cacheTtlMs: number
   private readonly byIdentity = new Map<string, VerificationRecord>()
   private readonly byUser = new Map<string, Set<string>>()
   private readonly events = new Map<string, number>()
@@ -30,6 +33,7 @@ export class MemoryStore implements PassbaseStore {
 
   constructor (options: MemoryStoreOptions = {}) {
     this.maxEvents = options.maxEvents ?? 100_000
+    this.cacheTtlMs = options.cacheTtlMs ?? 1000
   }
 
   async link (userId: string, identityId: string, now: number): Promise<LinkResult> {

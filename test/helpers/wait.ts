@@ -11,3 +11,13 @@ export async function until (predicate: () => boolean | Promise<boolean>, what: 
 }
 
 export const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+
+/**
+ * Resolves once the millisecond clock has moved past now. A step-up counts only an
+ * authentication received *after* its challenge was created; on a fast machine the
+ * sandbox's delivery can land within the same millisecond, which is (rightly) not after.
+ */
+export async function nextMillisecond (): Promise<void> {
+  const now = Date.now()
+  while (Date.now() <= now) await sleep(1)
+}
