@@ -23,22 +23,25 @@ import { startPostgres } from './pg.js'
 const ROUNDS = Math.max(7, Number(process.env.BENCH_IR_ROUNDS ?? 7))
 const REQUESTS = Number(process.env.BENCH_IR_REQUESTS ?? 300)
 const WARMUP = Number(process.env.BENCH_IR_WARMUP ?? 5000)
+const PRELUDE = 20 // uncounted requests before each run
+const KEEP = process.env.BENCH_IR_KEEP === '1' // keep the dumps (bench/.tmp/callgrind/<host>/) for callgrind_annotate
 const TMP = here('./.tmp/callgrind')
 // The guard caches trust a read for 1 s of wall-clock time. Under valgrind a request takes
 // milliseconds, not microseconds, so 1 s would end every few hundred requests and the
 // counts would include store reads (queries, for PostgreSQL) that a real server makes once
-// per thousands of requests: the hosts here get the TTL stretched by valgrind's slowdown.
-export const CACHE_TTL_MS = 100 * 1000
+// per thousands of requests. The hosts here get a TTL longer than the whole measurement;
+// the warm-up empties the caches itself (see warmUp), so the miss paths are still compiled.
+export const CACHE_TTL_MS = 60 * 60_000
 
 const log = (line) => process.stderr.write(`[bench:ir] ${line}\n`)
 
 /**
  * A host app under callgrind. Every request carries the same headers (the user and its
  * step-up cookie), so that only the guard differs between routes. `count(path, n)`
- * answers the server's instructions per request; with `keepDumps` the dump stays on disk
- * (`lastDump`) for bench/ir-profile.js, which also passes extra node flags.
+ * answers the server's instructions per request; with `keepDumps` the dumps stay on disk
+ * (`lastDump`: bench/ir-profile.js) and V8 writes a perf map naming its JIT code.
  */
-export async function startCounted (name, config, { nodeFlags = [], keepDumps = false } = {}) {
+export async function startCounted (name, config, { keepDumps = false } = {}) {
   const out = `${TMP}/${name}`
   rmSync(out, { recursive: true, force: true })
   mkdirSync(out, { recursive: true })
@@ -57,12 +60,18 @@ export async function startCounted (name, config, { nodeFlags = [], keepDumps = 
       // memory reducer runs after idle time, as between runs); no bytecode flushing (it
       // makes V8 compile the same functions again)
       '--single-threaded', '--no-memory-reducer', '--no-flush-bytecode',
-      ...nodeFlags
+      // a scavenge before each run (uncounted): every run starts with an empty young
+      // generation, so the same requests meet the same collections in every run (a full
+      // GC would not do: it throws away optimised code, which is then compiled again)
+      '--expose-gc',
+      // kept dumps get names for JIT code: V8's perf map, /tmp/perf-<pid>.map (its log aside)
+      ...(keepDumps ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${out}/v8.log`] : [])
     ],
     env: { BENCH_CONFIG: JSON.stringify(config) }
   })
   const headers = { 'x-user': BENCH_USER, cookie: `theme=dark; ${server.info.cookie}` }
-  const pool = new Pool(server.info.url, { connections: 1, pipelining: 1 })
+  // one connection for the whole measurement (undici would close it after 4 s idle)
+  const pool = new Pool(server.info.url, { connections: 1, pipelining: 1, keepAliveTimeout: 30 * 60_000, keepAliveMaxTimeout: 30 * 60_000 })
   const send = async (path, n) => {
     for (let i = 0; i < n; i++) {
       const res = await pool.request({ method: 'GET', path, headers })
@@ -76,8 +85,14 @@ export async function startCounted (name, config, { nodeFlags = [], keepDumps = 
     pid: server.pid,
     lastDump: null,
     send,
+    /** empty the host's guard caches (their TTL is stretched here; see CACHE_TTL_MS) */
+    async expire () { await server.call('expire') },
     instrument () { control('-i', 'on') },
     async count (path, n) {
+      // wake the host up uncounted (timers due while it idled, cold paths after idle), then
+      // empty its young generation
+      await send(path, PRELUDE)
+      if (!await server.call('scavenge')) throw new Error(`${name}: no gc() (see --expose-gc above)`)
       control('-z')
       await send(path, n)
       control('-d')
@@ -85,7 +100,10 @@ export async function startCounted (name, config, { nodeFlags = [], keepDumps = 
       const file = `${out}/cg.${server.pid}.${++dumps}`
       const totals = /^totals:\s*(\d+)/m.exec(readFileSync(file, 'utf8'))
       if (totals === null) throw new Error(`${name}: no totals in ${file}`)
-      if (keepDumps) this.lastDump = file
+      if (keepDumps) {
+        this.lastDump = file
+        if (KEEP) log(`kept ${file}: ${name} ${path}, ${Math.round(Number(totals[1]) / n)} per request`)
+      }
       else rmSync(file)
       return Number(totals[1]) / n
     },
@@ -94,6 +112,22 @@ export async function startCounted (name, config, { nodeFlags = [], keepDumps = 
       await server.stop()
       if (!keepDumps) rmSync(out, { recursive: true, force: true })
     }
+  }
+}
+
+/**
+ * Uncounted warm-up of `[host, path]` pairs: WARMUP requests each, in slices, all routes in
+ * turn, the guard caches emptied after each slice. V8 then optimises the routes with their
+ * cache-miss paths seen, as in a server running at full speed (whose 1 s TTL ends thousands
+ * of times before its code settles); without it the first miss in a counted run would send
+ * the guards back to unoptimised code for the rest of the measurement.
+ */
+export async function warmUp (targets) {
+  const slices = 20
+  const hosts = new Set(targets.map(([host]) => host))
+  for (let slice = 0; slice < slices; slice++) {
+    for (const [host, path] of targets) await host.send(path, Math.ceil(WARMUP / slices))
+    for (const host of hosts) await host.expire()
   }
 }
 
@@ -109,10 +143,10 @@ export async function runInstructionCounts () {
   const hosts = {}
   try {
     log('starting the host apps under callgrind (valgrind runs node some 50× slower)')
-    hosts.memory = await startCounted('memory', { store: 'memory', apiBaseUrl, identityId: memId, cacheTtlMs: CACHE_TTL_MS })
-    hosts.sqlite = await startCounted('sqlite', { store: 'sqlite', apiBaseUrl, filename: sqliteFile, identityId: sqliteId, cacheTtlMs: CACHE_TTL_MS })
+    hosts.memory = await startCounted('memory', { store: 'memory', apiBaseUrl, identityId: memId, cacheTtlMs: CACHE_TTL_MS }, { keepDumps: KEEP })
+    hosts.sqlite = await startCounted('sqlite', { store: 'sqlite', apiBaseUrl, filename: sqliteFile, identityId: sqliteId, cacheTtlMs: CACHE_TTL_MS }, { keepDumps: KEEP })
     if (pg.skipped === undefined) {
-      hosts.postgres = await startCounted('postgres', { store: 'postgres', apiBaseUrl, connectionString: pg.connectionString, tablePrefix: `bench_ir_${process.pid}_`, identityId: pgId, cacheTtlMs: CACHE_TTL_MS })
+      hosts.postgres = await startCounted('postgres', { store: 'postgres', apiBaseUrl, connectionString: pg.connectionString, tablePrefix: `bench_ir_${process.pid}_`, identityId: pgId, cacheTtlMs: CACHE_TTL_MS }, { keepDumps: KEEP })
     } else {
       log(`PostgreSQL skipped: ${pg.skipped}`)
     }
@@ -130,11 +164,7 @@ export async function runInstructionCounts () {
     }
     const names = Object.keys(runs)
     log(`warm-up: ${WARMUP} requests per route`)
-    for (const name of names) {
-      if (name === 'unguarded (A′)') continue
-      const [host, path] = runs[name]
-      await host.send(path, WARMUP)
-    }
+    await warmUp(names.filter((n) => n !== 'unguarded (A′)').map((n) => runs[n]))
     for (const host of Object.values(hosts)) host.instrument()
     const perRequest = Object.fromEntries(names.map((n) => [n, []]))
     for (let r = 0; r < ROUNDS; r++) {

@@ -5,21 +5,19 @@
 //
 //   npm run build && node bench/ir-profile.js [route=/reauth] [baseline=/unguarded] [top=30]
 //
-// Same method as bench/instructions.js (warm-up, then 300 requests per run, several
+// Same method as bench/instructions.js (its warm-up, then 300 requests per run, several
 // rounds); each route's run with the fewest instructions is compared (the steady state).
 // `*name` is optimised code, `^name` baseline (Sparkplug), `~name` the interpreter.
 import { execFileSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { CACHE_TTL_MS, startCounted } from './instructions.js'
-import { here, startChild, which } from './lib.js'
+import { CACHE_TTL_MS, startCounted, warmUp } from './instructions.js'
+import { startChild, which } from './lib.js'
 
 const [route = '/reauth', baseline = '/unguarded', top = '30'] = process.argv.slice(2)
 const ROUNDS = 3
 const REQUESTS = 300
-const WARMUP = 5000
-// --perf-basic-prof also makes V8 write a small log: keep it out of the working directory
-const V8_LOG = here('./.tmp/ir-profile-v8.log')
+const WARM_ROUTES = ['/unguarded', '/noop', '/verified', '/reauth']
 
 /** `callgrind_annotate`'s self cost per function: Map<name, instructions>. */
 function selfCosts (dump) {
@@ -60,10 +58,11 @@ if (which('valgrind') === null || which('callgrind_annotate') === null) {
 const sandbox = await startChild('./sandbox.js')
 const [identityId] = await sandbox.call('create', { n: 1 })
 const host = await startCounted('ir-profile', { store: 'memory', apiBaseUrl: sandbox.info.apiBaseUrl, identityId, cacheTtlMs: CACHE_TTL_MS },
-  { nodeFlags: ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${V8_LOG}`], keepDumps: true })
+  { keepDumps: true })
 try {
-  await host.send(baseline, WARMUP)
-  await host.send(route, WARMUP)
+  // warm every route the instruction counts warm on this host, as they do (their shared
+  // code, e.g. Fastify's hook runner calling three different preHandlers, is compiled for all)
+  await warmUp([...new Set([...WARM_ROUTES, baseline, route])].map((path) => [host, path]))
   host.instrument()
   const best = { [baseline]: { perRequest: Infinity, dump: null }, [route]: { perRequest: Infinity, dump: null } }
   for (let r = 0; r < ROUNDS; r++) {
@@ -90,6 +89,5 @@ try {
   await host.stop()
   await sandbox.stop()
   rmSync(`/tmp/perf-${host.pid}.map`, { force: true })
-  rmSync(V8_LOG, { force: true })
   if (host.lastDump !== null) rmSync(dirname(host.lastDump), { recursive: true, force: true })
 }

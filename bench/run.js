@@ -362,6 +362,8 @@ if (results.perCall !== undefined) {
   const p = results.perCall
   add('requireVerified per call (cache hit)', `${Math.round(p.requireVerified.nsPerCall)} ns (loop ${Math.round(p.baseline.nsPerCall)} ns)`, '≤ 1000 ns', p.requireVerified.nsPerCall <= 1000)
   add('requireReauth per call (incl. cookie)', `${Math.round(p.requireReauth.nsPerCall)} ns`, '≤ 2000 ns', p.requireReauth.nsPerCall <= 2000)
+  // as over HTTP: a new Cookie header string every call (the loop and the decoding subtracted)
+  add('requireReauth per call, a new Cookie string each call', `${Math.round(p.freshCookie.guardNs)} ns (${Math.round(p.freshCookie.requireReauth.nsPerCall)} − loop ${Math.round(p.freshCookie.baseline.nsPerCall)} ns)`, '≤ 2000 ns', p.freshCookie.guardNs <= 2000)
 }
 if (results.perCall !== undefined && results.http !== undefined) {
   // the HTTP ratios above carry the machine's noise (see the A/A control); the in-process
@@ -369,10 +371,12 @@ if (results.perCall !== undefined && results.http !== undefined) {
   const base = results.http.summary['unguarded (A)'].cpuPerRequestMicros
   const implied = (ns) => base / (base + ns / 1000)
   const v = implied(results.perCall.requireVerified.nsPerCall)
-  const rr = implied(results.perCall.requireReauth.nsPerCall)
+  // requireReauth: the larger of its two per-call figures (same string reused, or a new one per call)
+  const reauthNs = Math.max(results.perCall.requireReauth.nsPerCall, results.perCall.freshCookie.guardNs)
+  const rr = implied(reauthNs)
   results.implied = { unguardedCpuPerRequestMicros: base, requireVerified: round(v, 4), requireReauth: round(rr, 4) }
   add('requireVerified ÷ unguarded, implied by the per-call cost', `${v.toFixed(4)} (${Math.round(results.perCall.requireVerified.nsPerCall)} ns of ${base} µs)`, '≥ 0.97', v >= 0.97)
-  add('requireReauth ÷ unguarded, implied by the per-call cost', `${rr.toFixed(4)} (${Math.round(results.perCall.requireReauth.nsPerCall)} ns of ${base} µs)`, '≥ 0.95', rr >= 0.95)
+  add('requireReauth ÷ unguarded, implied by the per-call cost', `${rr.toFixed(4)} (${Math.round(reauthNs)} ns of ${base} µs)`, '≥ 0.95', rr >= 0.95)
 }
 if (results.profile !== undefined) {
   const v = results.profile.requireVerified
