@@ -12,7 +12,7 @@ import { BENCH_USER, getUserId, heapAfterGc, REAUTH_SECRET, SECRET_API_KEY, serv
 const config = JSON.parse(process.env.BENCH_CONFIG)
 
 async function createStore () {
-  // the guard cache's TTL (default 1 s): bench/instructions.js stretches it to valgrind's slowdown
+  // the guard caches' TTL (default 1 s): bench/instructions.js makes it outlast its measurement
   const cacheTtlMs = config.cacheTtlMs
   if (config.store === 'sqlite') {
     const { SqliteStore } = await import('../dist/stores/sqlite.js')
