@@ -73,7 +73,9 @@ async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOptions: Fast
     retries: options.api.retries,
     concurrency: options.api.concurrency
   })
-  const cache = new RecordCache(store, store.cacheTtlMs ?? 1000)
+  // how long the guards trust a cached read (records and "not revoked" answers): the store's say, 1 s by default
+  const cacheTtlMs = store.cacheTtlMs ?? 1000
+  const cache = new RecordCache(store, cacheTtlMs)
   const sync = createSync({
     getIdentity: async (id) => await client.getIdentity(id),
     store,
@@ -89,7 +91,7 @@ async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOptions: Fast
   // step-up: resolved once; without `reauth` every requireReauth use is a startup error
   const reauth = options.reauth
   const tokens = new StepUpTokens(reauth?.maxAge ?? 0)
-  const revocations = new RevocationCache(store, store.cacheTtlMs ?? 1000, (reauth?.maxAge ?? 0) * 1000)
+  const revocations = new RevocationCache(store, cacheTtlMs, (reauth?.maxAge ?? 0) * 1000)
   const reauthGuards = new WeakSet<PassbaseGuard>()
   const startUrl = `${options.prefix}/reauth/start`
   function makeReauthGuard (maxAge: number): PassbaseGuard {
