@@ -22,7 +22,7 @@ import { PostgresStore } from '../src/store/postgres.js'
 import { encryptWebhook, webhookKey } from '../src/webhook/crypto.js'
 import { getUserId, harness, linkNew, REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_SECRET } from './helpers/app.js'
 import { postgresForTap, uniquePrefix } from './helpers/postgres.js'
-import { nextMillisecond, sleep } from './helpers/wait.js'
+import { nextMillisecond, sleep, within } from './helpers/wait.js'
 import type { HostWorkerConfig, ParentMessage, WorkerMessage } from './multiprocess-host-worker.js'
 import type { StatusChange } from '../src/index.js'
 
@@ -350,10 +350,13 @@ if (server !== null) {
       plugin: { store, reauth: { secret: REAUTH_SECRET, cookie: { secure: false } } },
       routes: (app) => { app.get('/withdraw', { preHandler: app.requireReauth }, async () => ({ ok: true })) }
     })
+    // each step bounded: one that hangs fails here by name instead of timing the file out
+    const state = (): string => `test pool: ${pool.totalCount} clients, ${pool.idleCount} idle, ${pool.waitingCount} waiting; proxy: ${sockets.size} sockets, listening ${String(proxy.listening)}`
     t.teardown(async () => {
-      await h.close()
-      if (proxy.listening) await cut()
-      await pool.end().catch(() => {})
+      await within('the host app closing', 20_000, h.app.close(), state)
+      await within('the sandbox closing', 20_000, h.sandbox.close(), state)
+      if (proxy.listening) await within('the proxy closing', 10_000, cut(), state)
+      await within('the test pool ending', 10_000, pool.end().catch(() => {}), state)
     })
     const user = `failclosed-${randomUUID()}`
     const id = await linkNew(h, user)

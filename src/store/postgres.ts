@@ -74,6 +74,23 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/
 const INIT_LOCK = 0x70617373
 const BACKOFF_MIN_MS = 100
 const BACKOFF_MAX_MS = 10_000
+/** How long the LISTEN connection may take to say goodbye before its socket is destroyed. */
+const END_GRACE_MS = 1000
+
+/**
+ * Ends a client, politely first: a peer that never answers the goodbye (a server that
+ * stopped responding, a SYN into the void) would keep `end()` waiting forever, so the
+ * socket is destroyed after END_GRACE_MS.
+ */
+async function endClient (client: pg.Client): Promise<void> {
+  const force = setTimeout(() => { client.connection.stream.destroy() }, END_GRACE_MS)
+  try {
+    await client.end()
+  } catch {
+  } finally {
+    clearTimeout(force)
+  }
+}
 
 function num (value: number | string): number {
   return typeof value === 'number' ? value : Number(value)
@@ -217,7 +234,7 @@ export class PostgresStore implements PassbaseStore {
     this.closed = true
     this.wake?.()
     const client = this.listenClient
-    if (client !== null) await client.end().catch(() => {})
+    if (client !== null) await endClient(client)
     if (this.listenLoop !== null) await this.listenLoop
     this.listeners.clear()
     if (this.initPromise !== null) await this.initPromise.catch(() => {})
@@ -373,11 +390,15 @@ export class PostgresStore implements PassbaseStore {
       })
       this.listenClient = client // so that close() can end it while it connects
       try {
-        await client.connect()
+        // pg never settles connect() when end() is called while it connects and the
+        // socket closes before the server answers: the connection's end settles it here
+        const connecting = client.connect()
+        connecting.catch(() => {})
+        await Promise.race([connecting, gone.then(() => { throw new Error('the LISTEN connection closed while connecting') })])
         if (!this.closed) await client.query(`LISTEN "${this.channel}"`)
       } catch (err) {
         this.listenClient = null
-        await client.end().catch(() => {})
+        await endClient(client)
         if (this.closed) break
         this.onError(toError(err))
         await this.sleep(backoff)
@@ -386,7 +407,7 @@ export class PostgresStore implements PassbaseStore {
       }
       if (this.closed) {
         this.listenClient = null
-        await client.end().catch(() => {})
+        await endClient(client)
         break
       }
       backoff = BACKOFF_MIN_MS
@@ -396,7 +417,7 @@ export class PostgresStore implements PassbaseStore {
       this.listenReady.resolve()
       await gone
       this.listenClient = null
-      await client.end().catch(() => {})
+      await endClient(client)
       if (this.closed) break
       this.listenReady = PostgresStore.deferred()
       await this.sleep(backoff)

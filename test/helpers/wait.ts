@@ -21,3 +21,25 @@ export async function nextMillisecond (): Promise<void> {
   const now = Date.now()
   while (Date.now() <= now) await sleep(1)
 }
+
+/**
+ * `work`, or a rejection naming `what` once `ms` have passed without it settling: a
+ * step that hangs (a teardown waiting on a socket that never closes) fails with its
+ * name and what the process still holds, instead of the whole file timing out.
+ */
+export async function within<T> (what: string, ms: number, work: Promise<T>, state?: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const held = new Map<string, number>()
+      for (const kind of process.getActiveResourcesInfo()) held.set(kind, (held.get(kind) ?? 0) + 1)
+      const summary = [...held].map(([kind, n]) => `${kind} × ${n}`).join(', ')
+      reject(new Error(`${what} did not finish within ${ms} ms (${state?.() ?? ''}${state === undefined ? '' : '; '}active: ${summary})`))
+    }, ms)
+  })
+  try {
+    return await Promise.race([work, expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
