@@ -17,7 +17,7 @@ import { reauthRoutes } from './routes/reauth.js'
 import { statusRoutes } from './routes/status.js'
 import { verificationRoutes } from './routes/verifications.js'
 import { errorHandler } from './routes/errors.js'
-import type { IdentityStatus, PassbaseStore, VerificationRecord } from './store/types.js'
+import { DEFAULT_CACHE_TTL_MS, type IdentityStatus, type PassbaseStore, type VerificationRecord } from './store/types.js'
 import { createSync } from './sync.js'
 import { webhookKey } from './webhook/crypto.js'
 import { createWebhookHandler } from './webhook/handler.js'
@@ -74,7 +74,7 @@ async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOptions: Fast
     concurrency: options.api.concurrency
   })
   // how long the guards trust a cached read (records and "not revoked" answers): the store's say, 1 s by default
-  const cacheTtlMs = store.cacheTtlMs ?? 1000
+  const cacheTtlMs = store.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS
   const cache = new RecordCache(store, cacheTtlMs)
   const sync = createSync({
     getIdentity: async (id) => await client.getIdentity(id),

@@ -1,11 +1,12 @@
-import type {
-  Challenge,
-  ConsumeResult,
-  LinkResult,
-  PassbaseStore,
-  StatusUpdate,
-  UpdateResult,
-  VerificationRecord
+import {
+  DEFAULT_CACHE_TTL_MS,
+  type Challenge,
+  type ConsumeResult,
+  type LinkResult,
+  type PassbaseStore,
+  type StatusUpdate,
+  type UpdateResult,
+  type VerificationRecord
 } from './types.js'
 
 export interface MemoryStoreOptions {
@@ -33,7 +34,7 @@ export class MemoryStore implements PassbaseStore {
 
   constructor (options: MemoryStoreOptions = {}) {
     this.maxEvents = options.maxEvents ?? 100_000
-    this.cacheTtlMs = options.cacheTtlMs ?? 1000
+    this.cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS
   }
 
   async link (userId: string, identityId: string, now: number): Promise<LinkResult> {

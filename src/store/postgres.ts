@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
-import type {
-  Challenge,
-  ConsumeResult,
-  IdentityStatus,
-  Invalidation,
-  LinkResult,
-  PassbaseStore,
-  StatusUpdate,
-  UpdateResult,
-  VerificationRecord
+import {
+  DEFAULT_CACHE_TTL_MS,
+  type Challenge,
+  type ConsumeResult,
+  type IdentityStatus,
+  type Invalidation,
+  type LinkResult,
+  type PassbaseStore,
+  type StatusUpdate,
+  type UpdateResult,
+  type VerificationRecord
 } from './types.js'
 
 interface PostgresStoreCommonOptions {
@@ -202,7 +203,7 @@ export class PostgresStore implements PassbaseStore {
     this.prefix = prefix
     this.schema = options.schema
     this.channel = channel
-    this.cacheTtlMs = options.cacheTtlMs ?? 1000
+    this.cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS
     this.prepared = options.preparedStatements ?? true
     this.onError = options.onError ?? (() => {})
     if (options.pool !== undefined) {

@@ -1,13 +1,14 @@
 import Database from 'better-sqlite3'
-import type {
-  Challenge,
-  ConsumeResult,
-  IdentityStatus,
-  LinkResult,
-  PassbaseStore,
-  StatusUpdate,
-  UpdateResult,
-  VerificationRecord
+import {
+  DEFAULT_CACHE_TTL_MS,
+  type Challenge,
+  type ConsumeResult,
+  type IdentityStatus,
+  type LinkResult,
+  type PassbaseStore,
+  type StatusUpdate,
+  type UpdateResult,
+  type VerificationRecord
 } from './types.js'
 
 interface SqliteStoreCommonOptions {
@@ -130,7 +131,7 @@ export class SqliteStore implements PassbaseStore {
     const prefix = options.tablePrefix ?? 'passbase_'
     if (!IDENT.test(prefix)) throw new TypeError(`SqliteStore: invalid tablePrefix ${JSON.stringify(prefix)} (letters, digits and _ only)`)
     this.prefix = prefix
-    this.cacheTtlMs = options.cacheTtlMs ?? 1000
+    this.cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000
     if (options.database !== undefined) {
       this.db = options.database

@@ -71,6 +71,9 @@ export type Invalidation =
  * A storage adapter. Shipped: `MemoryStore`, `SqliteStore`, `PostgresStore`.
  * Run `fastify-passbase/testing`'s conformance suite on your own adapter.
  */
+/** How stale a cached guard read may be when a store does not say (`cacheTtlMs`). */
+export const DEFAULT_CACHE_TTL_MS = 1000
+
 export interface PassbaseStore {
   /**
    * True when reads cost I/O or may be changed by other processes (SQL stores).
@@ -78,7 +81,7 @@ export interface PassbaseStore {
    * invalidated through `subscribe` and bounded by `cacheTtlMs`.
    */
   readonly shared?: boolean
-  /** Upper bound (ms) on how stale a cached guard read may be; default 1000. */
+  /** Upper bound (ms) on how stale a cached guard read may be; default `DEFAULT_CACHE_TTL_MS` (1000). */
   readonly cacheTtlMs?: number
 
   /** Prepare tables etc. Idempotent, safe when several processes start at once. Called at plugin start. */
