@@ -41,10 +41,9 @@ for (const halfOpen of [false, true]) {
       void fake.received.then((socket) => { socket.destroy() })
       await new Promise<void>((resolve) => { fake.server.close(() => { resolve() }) })
     })
-    const errors: Error[] = []
     const store = new PostgresStore({
       connectionString: `postgresql://postgres@127.0.0.1:${fake.port}/passbase`,
-      onError: (err) => { errors.push(err) }
+      onError: () => {} // the aborted handshake is reported here; what matters is that close() returns
     })
     store.subscribe(() => {}) // starts the LISTEN connection
     await within('the LISTEN connection reaching the server', 10_000, fake.received)
