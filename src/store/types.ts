@@ -67,13 +67,13 @@ export type Invalidation =
   /** notifications may have been lost (e.g. a reconnect): drop everything cached */
   | { kind: 'all' }
 
+/** How stale a cached guard read may be when a store does not say (`cacheTtlMs`). */
+export const DEFAULT_CACHE_TTL_MS = 1000
+
 /**
  * A storage adapter. Shipped: `MemoryStore`, `SqliteStore`, `PostgresStore`.
  * Run `fastify-passbase/testing`'s conformance suite on your own adapter.
  */
-/** How stale a cached guard read may be when a store does not say (`cacheTtlMs`). */
-export const DEFAULT_CACHE_TTL_MS = 1000
-
 export interface PassbaseStore {
   /**
    * True when reads cost I/O or may be changed by other processes (SQL stores).
