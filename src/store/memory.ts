@@ -1,12 +1,12 @@
-import {
-  DEFAULT_CACHE_TTL_MS,
-  type Challenge,
-  type ConsumeResult,
-  type LinkResult,
-  type PassbaseStore,
-  type StatusUpdate,
-  type UpdateResult,
-  type VerificationRecord
+import { DEFAULT_CACHE_TTL_MS } from './defaults.js'
+import type {
+  Challenge,
+  ConsumeResult,
+  LinkResult,
+  PassbaseStore,
+  StatusUpdate,
+  UpdateResult,
+  VerificationRecord
 } from './types.js'
 
 export interface MemoryStoreOptions {

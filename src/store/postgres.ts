@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
-import {
-  DEFAULT_CACHE_TTL_MS,
-  type Challenge,
-  type ConsumeResult,
-  type IdentityStatus,
-  type Invalidation,
-  type LinkResult,
-  type PassbaseStore,
-  type StatusUpdate,
-  type UpdateResult,
-  type VerificationRecord
+import { DEFAULT_CACHE_TTL_MS } from './defaults.js'
+import type {
+  Challenge,
+  ConsumeResult,
+  IdentityStatus,
+  Invalidation,
+  LinkResult,
+  PassbaseStore,
+  StatusUpdate,
+  UpdateResult,
+  VerificationRecord
 } from './types.js'
 
 interface PostgresStoreCommonOptions {

@@ -1,14 +1,14 @@
 import Database from 'better-sqlite3'
-import {
-  DEFAULT_CACHE_TTL_MS,
-  type Challenge,
-  type ConsumeResult,
-  type IdentityStatus,
-  type LinkResult,
-  type PassbaseStore,
-  type StatusUpdate,
-  type UpdateResult,
-  type VerificationRecord
+import { DEFAULT_CACHE_TTL_MS } from './defaults.js'
+import type {
+  Challenge,
+  ConsumeResult,
+  IdentityStatus,
+  LinkResult,
+  PassbaseStore,
+  StatusUpdate,
+  UpdateResult,
+  VerificationRecord
 } from './types.js'
 
 interface SqliteStoreCommonOptions {

@@ -67,9 +67,6 @@ export type Invalidation =
   /** notifications may have been lost (e.g. a reconnect): drop everything cached */
   | { kind: 'all' }
 
-/** How stale a cached guard read may be when a store does not say (`cacheTtlMs`). */
-export const DEFAULT_CACHE_TTL_MS = 1000
-
 /**
  * A storage adapter. Shipped: `MemoryStore`, `SqliteStore`, `PostgresStore`.
  * Run `fastify-passbase/testing`'s conformance suite on your own adapter.
@@ -81,7 +78,7 @@ export interface PassbaseStore {
    * invalidated through `subscribe` and bounded by `cacheTtlMs`.
    */
   readonly shared?: boolean
-  /** Upper bound (ms) on how stale a cached guard read may be; default `DEFAULT_CACHE_TTL_MS` (1000). */
+  /** Upper bound (ms) on how stale a cached guard read may be; default 1000. */
   readonly cacheTtlMs?: number
 
   /** Prepare tables etc. Idempotent, safe when several processes start at once. Called at plugin start. */
