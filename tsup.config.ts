@@ -5,10 +5,10 @@ export default defineConfig({
     index: 'src/index.ts',
     'sandbox/index': 'src/sandbox/index.ts',
     'sandbox/cli': 'src/sandbox/cli.ts',
-    'stores/sqlite': 'src/store/sqlite.ts',
-    'stores/postgres': 'src/store/postgres.ts',
-    testing: 'src/store/conformance.ts',
-    client: 'src/client/index.ts'
+    'stores/sqlite': 'src/stores/sqlite.ts',
+    'stores/postgres': 'src/stores/postgres.ts',
+    testing: 'src/testing/conformance.ts',
+    client: 'src/browser/index.ts'
   },
   format: ['esm', 'cjs'],
   dts: true,

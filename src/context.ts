@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify'
-import type { PassbaseClient } from './api/client.js'
+import type { PassbaseClient } from './provider/client.js'
 import { UnauthenticatedError } from './errors.js'
 import type { RecordCache } from './guards/cache.js'
 import type { ResolvedOptions } from './options.js'
-import type { PassbaseStore } from './store/types.js'
+import type { PassbaseStore } from './stores/types.js'
 import type { Sync } from './sync.js'
 
 /** What the plugin resolved at register time, shared by routes and guards. */

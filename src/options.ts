@@ -2,8 +2,8 @@ import { createPrivateKey, KeyObject } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { PassbaseOptionsError } from './errors.js'
-import { MemoryStore } from './store/memory.js'
-import type { IdentityStatus, PassbaseStore } from './store/types.js'
+import { MemoryStore } from './stores/memory.js'
+import type { IdentityStatus, PassbaseStore } from './stores/types.js'
 
 /** What `onStatusChange` receives, once per real status transition. */
 export interface StatusChange {

@@ -1,5 +1,5 @@
-import type { Identity } from './api/schemas.js'
-import type { StatusUpdate } from './store/types.js'
+import type { Identity } from './protocol/identity.js'
+import type { StatusUpdate } from './stores/types.js'
 
 export interface PolicyOptions {
   thresholds: { approveAt?: number, declineBelow?: number }

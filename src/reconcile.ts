@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Identity } from './api/schemas.js'
-import type { PassbaseStore } from './store/types.js'
+import type { Identity } from './protocol/identity.js'
+import type { PassbaseStore } from './stores/types.js'
 import type { Sync } from './sync.js'
 
 /** `fastify.passbase.reconcile()` options. */

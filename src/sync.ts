@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Identity } from './api/schemas.js'
+import type { Identity } from './protocol/identity.js'
 import type { StatusChange } from './options.js'
 import { decide, type PolicyOptions } from './policy.js'
-import type { PassbaseStore, VerificationRecord } from './store/types.js'
+import type { PassbaseStore, VerificationRecord } from './stores/types.js'
 
 export interface SyncDeps {
   getIdentity: (id: string) => Promise<Identity>

@@ -5,8 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { PassbaseClient } from '../src/api/client.js'
-import type { PassbaseClientOptions } from '../src/api/client.js'
+import { PassbaseClient } from '../src/provider/client.js'
+import type { PassbaseClientOptions } from '../src/provider/client.js'
 import {
   ApiNotFoundError,
   ApiResponseError,

@@ -1,7 +1,7 @@
 import Fastify from 'fastify'
 import { Script, createContext } from 'node:vm'
 import t, { type Test } from 'tap'
-import { createPassbaseClient, isPassbaseClientError, type PassbaseBrowserClient, type PassbaseClientError, type PassbaseStatus } from '../src/client/index.js'
+import { createPassbaseClient, isPassbaseClientError, type PassbaseBrowserClient, type PassbaseClientError, type PassbaseStatus } from '../src/browser/index.js'
 import fastifyPassbase from '../src/index.js'
 import { clientScript } from '../src/routes/client-script.js'
 import { REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_SECRET, getUserId, harness, type Harness } from './helpers/app.js'

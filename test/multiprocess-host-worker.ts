@@ -13,8 +13,8 @@
  */
 import Fastify from 'fastify'
 import fastifyPassbase, { type StatusChange } from '../src/index.js'
-import { PostgresStore, type PostgresStoreOptions } from '../src/store/postgres.js'
-import type { VerificationRecord } from '../src/store/types.js'
+import { PostgresStore, type PostgresStoreOptions } from '../src/stores/postgres.js'
+import type { VerificationRecord } from '../src/stores/types.js'
 
 export interface HostWorkerConfig {
   name: string

@@ -4,7 +4,7 @@
  * other workers and prints one JSON line with what it observed.
  */
 import { createInterface } from 'node:readline'
-import { SqliteStore } from '../src/store/sqlite.js'
+import { SqliteStore } from '../src/stores/sqlite.js'
 
 export interface WorkerReport {
   worker: number

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
 import type { StatusChange } from '../src/index.js'
-import { encryptWebhook, webhookKey } from '../src/webhook/crypto.js'
+import { encryptWebhook, webhookKey } from '../src/protocol/crypto.js'
 import { harness, linkNew, statusOf, WEBHOOK_SECRET } from './helpers/app.js'
 
 const key = webhookKey(WEBHOOK_SECRET)

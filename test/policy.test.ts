@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { Identity } from '../src/api/schemas.js'
+import type { Identity } from '../src/protocol/identity.js'
 import { decide } from '../src/policy.js'
 
 const identity = (patch: Partial<Identity>): Identity => ({

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { Script } from 'node:vm'
 import t, { type Test } from 'tap'
 import { createSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js'
-import { decryptWebhook, webhookKey } from '../src/webhook/crypto.js'
+import { decryptWebhook, webhookKey } from '../src/protocol/crypto.js'
 
 const WEBHOOK_SECRET = 'abcdefghijklmnopqrstuvwxyz012345'
 const PUBLISHABLE = 'pk_test_publishable'

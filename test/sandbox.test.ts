@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { createSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js'
-import { decryptWebhook, webhookKey } from '../src/webhook/crypto.js'
+import { decryptWebhook, webhookKey } from '../src/protocol/crypto.js'
 
 const SECRET_API_KEY = 'sk_test_secret'
 const WEBHOOK_SECRET = 'abcdefghijklmnopqrstuvwxyz012345'

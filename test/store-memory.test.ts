@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { test as nodeTest } from 'node:test'
 import t from 'tap'
-import { MemoryStore } from '../src/store/memory.js'
-import { conformanceCaseNames, runStoreConformance, storeConformance, type TestFn } from '../src/store/conformance.js'
-import type { PassbaseStore } from '../src/store/types.js'
+import { MemoryStore } from '../src/stores/memory.js'
+import { conformanceCaseNames, runStoreConformance, storeConformance, type TestFn } from '../src/testing/conformance.js'
+import type { PassbaseStore } from '../src/stores/types.js'
 import { harness, linkNew } from './helpers/app.js'
 
 storeConformance('MemoryStore conformance', () => new MemoryStore(), { test: t.test.bind(t) })

@@ -8,7 +8,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import t from 'tap'
-import { PostgresStore } from '../src/store/postgres.js'
+import { PostgresStore } from '../src/stores/postgres.js'
 import { within } from './helpers/wait.js'
 
 /** TCP sockets open in this process (the store's and the fake server's; nothing else here opens any). */

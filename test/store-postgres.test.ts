@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import t from 'tap'
-import { storeConformance } from '../src/store/conformance.js'
-import { PostgresStore } from '../src/store/postgres.js'
-import type { Invalidation } from '../src/store/types.js'
+import { storeConformance } from '../src/testing/conformance.js'
+import { PostgresStore } from '../src/stores/postgres.js'
+import type { Invalidation } from '../src/stores/types.js'
 import { postgresForTap } from './helpers/postgres.js'
 
 const server = await postgresForTap(t)

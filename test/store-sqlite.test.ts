@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import t from 'tap'
-import { storeConformance } from '../src/store/conformance.js'
-import { SqliteStore } from '../src/store/sqlite.js'
+import { storeConformance } from '../src/testing/conformance.js'
+import { SqliteStore } from '../src/stores/sqlite.js'
 import { CHALLENGES, EVENTS, IDENTITIES, NOW, type WorkerReport } from './multiprocess-sqlite-worker.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'passbase-sqlite-'))

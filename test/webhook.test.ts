@@ -1,7 +1,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto'
 import t from 'tap'
-import { decryptWebhook, encryptWebhook, webhookKey } from '../src/webhook/crypto.js'
-import { deliveryKey, parseWebhookEvent } from '../src/webhook/events.js'
+import { decryptWebhook, encryptWebhook, webhookKey } from '../src/protocol/crypto.js'
+import { deliveryKey, parseWebhookEvent } from '../src/protocol/events.js'
 import { harness, linkNew, statusOf, WEBHOOK_SECRET } from './helpers/app.js'
 
 const key = webhookKey(WEBHOOK_SECRET)

@@ -1,4 +1,4 @@
-import type { PassbaseStore, VerificationRecord } from '../store/types.js'
+import type { PassbaseStore, VerificationRecord } from '../stores/types.js'
 
 interface Entry { record: VerificationRecord | null, until: number }
 

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { StoreUnavailableError, UnauthenticatedError, VerificationRequiredError } from '../errors.js'
 import type { GetUserId } from '../options.js'
 import { preparedError, sendPrepared } from '../reply.js'
-import type { IdentityStatus, VerificationRecord } from '../store/types.js'
+import type { IdentityStatus, VerificationRecord } from '../stores/types.js'
 import type { RecordCache } from './cache.js'
 
 const UNAUTHENTICATED = preparedError(new UnauthenticatedError())

@@ -1,4 +1,4 @@
-import type { PassbaseStore } from '../store/types.js'
+import type { PassbaseStore } from '../stores/types.js'
 
 /**
  * Revocation checks for the step-up guard without a store round trip per request:

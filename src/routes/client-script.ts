@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { createHash } from 'node:crypto'
-import { definePassbaseClient } from '../client/runtime.js'
+import { definePassbaseClient } from '../browser/runtime.js'
 import type { PassbaseContext } from '../context.js'
 import { routeSchema } from './schemas.js'
 

@@ -1,7 +1,7 @@
 import type { FastifySchema } from 'fastify'
 import { z } from 'zod'
 import { jsonSchema } from '../json-schema.js'
-import type { VerificationRecord } from '../store/types.js'
+import type { VerificationRecord } from '../stores/types.js'
 
 /** Request and response schemas of the plugin's routes (zod → JSON Schema for Fastify and @fastify/swagger). */
 

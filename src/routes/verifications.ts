@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { Identity } from '../api/schemas.js'
+import type { Identity } from '../protocol/identity.js'
 import { currentUser, type PassbaseContext } from '../context.js'
 import { AlreadyVerifiedError, ApiNotFoundError, IdentityTakenError, UnknownIdentityError } from '../errors.js'
 import { json, routeSchema, publicStatus } from './schemas.js'

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici'
-import { encryptWebhook, webhookKey } from '../webhook/crypto.js'
+import { encryptWebhook, webhookKey } from '../protocol/crypto.js'
 import { sleep } from './clock.js'
 import type { DeliveryFaults, DeliveryRecord, SandboxStats, WebhookBody } from './types.js'
 

@@ -1,7 +1,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { webhookKey } from '../webhook/crypto.js'
+import { webhookKey } from '../protocol/crypto.js'
 import { API_PREFIX, providerApi } from './api.js'
 import { nowSeconds } from './clock.js'
 import { Dispatcher } from './deliveries.js'

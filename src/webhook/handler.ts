@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { PassbaseStore } from '../store/types.js'
+import type { PassbaseStore } from '../stores/types.js'
 import type { Sync } from '../sync.js'
-import { deliveryKey, type WebhookEvent } from './events.js'
+import { deliveryKey, type WebhookEvent } from '../protocol/events.js'
 
 export type HandleOutcome = 'applied' | 'unchanged' | 'duplicate' | 'unlinked' | 'ignored' | 'authenticated'
 

@@ -2,8 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiNotFoundError, BadWebhookError, WebhookTooLargeError } from '../errors.js'
 import { preparedError, sendPrepared } from '../reply.js'
 import { errorHandler } from '../routes/errors.js'
-import { decryptWebhook } from './crypto.js'
-import { parseWebhookEvent } from './events.js'
+import { decryptWebhook } from '../protocol/crypto.js'
+import { parseWebhookEvent } from '../protocol/events.js'
 import type { WebhookHandler } from './handler.js'
 
 export const WEBHOOK_BODY_LIMIT = 64 * 1024

@@ -1,4 +1,4 @@
-import type { PassbaseButtonApi, PassbaseButtonOptions } from '../../src/client/index.js'
+import type { PassbaseButtonApi, PassbaseButtonOptions } from '../../src/browser/index.js'
 
 /**
  * Just enough DOM for the browser helper to run under Node (the real browser run is

@@ -21,7 +21,7 @@ import { AssertionError } from 'node:assert'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test as nodeTest } from 'node:test'
-import type { Challenge, PassbaseStore, StatusUpdate, UpdateResult, VerificationRecord } from './types.js'
+import type { Challenge, PassbaseStore, StatusUpdate, UpdateResult, VerificationRecord } from '../stores/types.js'
 
 export type StoreFactory = () => PassbaseStore | Promise<PassbaseStore>
 

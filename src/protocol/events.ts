@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { identityStatusSchema } from '../api/schemas.js'
+import { identityStatusSchema } from './identity.js'
 
 /**
  * The five Passbase webhook events. A body is a hint: only `event` and `key` steer

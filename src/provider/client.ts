@@ -17,8 +17,8 @@ import {
   resourceDetailSchema,
   resourceListSchema,
   settingsSchema
-} from './schemas.js'
-import type { Identity, IdentityList, Resource, Settings } from './schemas.js'
+} from '../protocol/identity.js'
+import type { Identity, IdentityList, Resource, Settings } from '../protocol/identity.js'
 
 /**
  * PassbaseClient: the provider API (Passbase v2, DESIGN §2) over a keep-alive
