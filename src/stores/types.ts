@@ -1,30 +1,37 @@
 /**
- * The storage adapter contract. Nothing in this folder knows about HTTP.
+ * The storage adapter contract. Nothing in this folder knows about HTTP or about the
+ * provider's wire format.
  *
  * Every method is async and may reject: the plugin treats a rejection as "cannot
- * decide" and fails closed (503 on guarded routes, 5xx on webhooks so the provider
- * retries). Times are Unix epoch milliseconds (`number`) unless the name says
- * otherwise; `providerUpdated` is the provider's `updated` in Unix seconds.
+ * decide" and fails closed (503 on guarded routes, 5xx on webhooks so that the provider
+ * retries). Times are Unix epoch milliseconds (`number`, from the plugin's clock) unless
+ * the name says otherwise; `providerUpdated` is the provider's `updated` in Unix seconds.
+ *
+ * The interface is split by concern; `PassbaseStore` is all of them. Which methods a
+ * feature needs is listed in `STORE_METHODS` (store/methods.ts) and checked at register.
  */
 
-export type IdentityStatus = 'created' | 'processing' | 'pending' | 'approved' | 'declined'
+/** A local verification status (after policy). `expired`: an approval whose validity ended. */
+export type IdentityStatus = 'created' | 'processing' | 'pending' | 'approved' | 'declined' | 'expired'
 
 /** The only data the plugin stores about a verification: ids, status, score, reason, times. */
 export interface VerificationRecord {
   /** the host's user id */
   userId: string
-  /** the provider's identity id (= identityAccessKey) */
+  /** the provider's identity id (= identityAccessKey), lower-case */
   identityId: string
-  /** local status, after policy (thresholds, metadata binding) */
+  /** local status, after policy (thresholds, metadata binding, watchlist, expiry) */
   status: IdentityStatus
   /** provider score 0..1, null until known */
   score: number | null
-  /** why the local status differs from the provider's, e.g. 'metadata_mismatch', 'score_below_threshold' */
+  /** why the local status differs from the provider's, e.g. 'metadata_mismatch', 'score_below_threshold', 'watchlist', 'expired' */
   reason: string | null
-  /** the provider's `updated` (Unix seconds) of the state stored; 0 before the first fetch */
+  /** the provider's `updated` (Unix seconds) of the state stored; 0 before the first authoritative fetch */
   providerUpdated: number
   /** when this server linked the identity (epoch ms) */
   linkedAt: number
+  /** when an approval stops counting (epoch ms); null when it does not expire or the record is not approved */
+  expiresAt: number | null
 }
 
 export interface StatusUpdate {
@@ -33,6 +40,7 @@ export interface StatusUpdate {
   reason: string | null
   /** the provider's `updated` (Unix seconds) this update reflects */
   providerUpdated: number
+  expiresAt: number | null
 }
 
 export type LinkResult =
@@ -40,7 +48,7 @@ export type LinkResult =
   | { ok: false, reason: 'identity_taken' | 'already_verified' }
 
 export interface UpdateResult {
-  /** true when the update was written (it was newer than what was stored) */
+  /** true when the update was written (see `applyUpdate` for when) */
   applied: boolean
   /** the record before the update (null when the identity is not linked) */
   previous: VerificationRecord | null
@@ -48,51 +56,87 @@ export interface UpdateResult {
   record: VerificationRecord | null
 }
 
+/** A step-up challenge. `action`: the action id a bound challenge is for (null: an unbound step-up). */
 export interface Challenge {
   id: string
   userId: string
   identityId: string
   createdAt: number
   expiresAt: number
+  action: string | null
+  /** when the authentication that satisfied it was received (null: not yet) */
+  authenticatedAt: number | null
 }
+
+export type NewChallenge = Omit<Challenge, 'authenticatedAt'>
 
 export type ConsumeResult =
   | { ok: true, challenge: Challenge }
-  | { ok: false, reason: 'missing' | 'expired' | 'used' | 'forbidden' }
+  | { ok: false, reason: 'missing' | 'forbidden' | 'used' | 'expired' | 'pending' }
+
+/** What a recorded authentication did: satisfied the pending challenge, found none, or was a duplicate delivery. */
+export type AuthenticationResult = 'satisfied' | 'unmatched' | 'duplicate'
+
+/** Kinds of change-log entries. */
+export type ChangeType = 'linked' | 'status' | 'released' | 'expired' | 'step_up' | 'revoked' | 'erased'
+
+/**
+ * One entry of the change log: no personal data. `subject` is a pseudonym of the user
+ * (an HMAC of the user id under a per-user random salt kept in the store). `hash` is
+ * SHA-256 over the predecessor's hash and this entry's canonical content
+ * (`changeHash`, changes/chain.ts), so editing, deleting, inserting or reordering
+ * entries breaks the chain.
+ */
+export interface ChangeEntry {
+  /** 1, 2, 3, … without gaps, in the order the changes were stored */
+  seq: number
+  /** a random unique id, stable forever */
+  id: string
+  at: number
+  type: ChangeType
+  subject: string
+  identityId: string | null
+  from: string | null
+  to: string | null
+  score: number | null
+  reason: string | null
+  /** hash of the predecessor (64 zeros for the first entry) */
+  prevHash: string
+  hash: string
+}
+
+/** A status transition waiting to be handed to `onStatusChange` (the outbox). */
+export interface PendingChange {
+  /** the change-log entry's id: the host's idempotency key */
+  id: string
+  seq: number
+  at: number
+  userId: string
+  identityId: string
+  from: IdentityStatus
+  to: IdentityStatus
+  score: number | null
+  /** failed hand-overs so far */
+  attempts: number
+}
 
 /** Something another process changed, so in-process caches must drop it. */
 export type Invalidation =
   | { kind: 'user', userId: string }
-  | { kind: 'revoked', jti: string }
   /** notifications may have been lost (e.g. a reconnect): drop everything cached */
   | { kind: 'all' }
 
-/**
- * A storage adapter. Shipped: `MemoryStore`, `SqliteStore`, `PostgresStore`.
- * Run `fastify-passbase/testing`'s conformance suite on your own adapter.
- */
-export interface PassbaseStore {
-  /**
-   * True when reads cost I/O or may be changed by other processes (SQL stores).
-   * The plugin then serves guard reads from a short-lived in-process cache,
-   * invalidated through `subscribe` and bounded by `cacheTtlMs`.
-   */
-  readonly shared?: boolean
-  /** Upper bound (ms) on how stale a cached guard read may be; default 1000. */
-  readonly cacheTtlMs?: number
-
-  /** Prepare tables etc. Idempotent, safe when several processes start at once. Called at plugin start. */
-  init?(): Promise<void>
-  /** Release what the store opened itself (never a pool the host passed in). */
-  close?(): Promise<void>
-
+/** Links and statuses. */
+export interface IdentityStore {
   /**
    * Link `identityId` to `userId`, atomically:
    * - identity linked to another user → `{ ok: false, reason: 'identity_taken' }` (nothing written);
-   * - the user already has an approved identity other than this one → `{ ok: false, reason: 'already_verified' }`;
    * - same user, same identity → `{ ok: true, created: false, record }` (the stored record, unchanged);
-   * - otherwise inserts `{ status: 'created', score: null, reason: null, providerUpdated: 0, linkedAt: now }`
-   *   and returns `{ ok: true, created: true, record }`.
+   * - the user has another identity that is approved and not expired at `now`
+   *   (`expiresAt` null or > now) → `{ ok: false, reason: 'already_verified' }`;
+   * - otherwise inserts `{ status: 'created', score: null, reason: null, providerUpdated: 0,
+   *   linkedAt: now, expiresAt: null }`, appends a `linked` change (to: 'created') and returns
+   *   `{ ok: true, created: true, record }`.
    * Two concurrent links of one identity by two users: exactly one succeeds.
    */
   link(userId: string, identityId: string, now: number): Promise<LinkResult>
@@ -101,63 +145,157 @@ export interface PassbaseStore {
   getByIdentity(identityId: string): Promise<VerificationRecord | null>
 
   /**
-   * The user's current record: their approved identity if any, otherwise the most
-   * recently linked one; null when the user linked none.
+   * The user's current record: their identity that is approved and not expired at `now`
+   * if any, otherwise the most recently linked one (latest `linkedAt`, then the latest
+   * inserted); null when the user linked none.
    */
-  getByUser(userId: string): Promise<VerificationRecord | null>
+  getByUser(userId: string, now: number): Promise<VerificationRecord | null>
 
   /**
-   * Conditional, monotonic update of a linked identity: written only when
-   * `update.providerUpdated` is strictly greater than the stored `providerUpdated`
-   * (compare-and-set in one atomic step; never read-then-write across awaits).
-   * Of N concurrent identical updates exactly one reports `applied: true`.
+   * Conditional, monotonic update of a linked identity, in one atomic step (never a read
+   * in JS followed by a write across awaits). Written only when
+   * - `update.providerUpdated` > the stored `providerUpdated`, or
+   * - they are equal and the update is less permissive (`statusRank`: declined <
+   *   created, processing, pending, expired < approved).
+   * Of N concurrent identical updates exactly one reports `applied: true`. When an
+   * applied update changes the status, the same atomic write appends a `status`
+   * change (from, to, score, reason) and a `PendingChange` for `onStatusChange`.
    * Unlinked identity → `{ applied: false, previous: null, record: null }`.
    */
-  applyUpdate(identityId: string, update: StatusUpdate): Promise<UpdateResult>
+  applyUpdate(identityId: string, update: StatusUpdate, now: number): Promise<UpdateResult>
 
   /**
-   * Event de-duplication. Records `key` until `expiresAt` and returns true when it was
-   * not already recorded (or its entry had expired); false for a duplicate. Atomic:
-   * of N concurrent calls with one key exactly one returns true. Expired entries are
-   * removed (the table stays bounded).
+   * Release a link that was never settled: deletes the record when it is linked to
+   * `userId` and its `providerUpdated` is still 0, appending a `released` change (from:
+   * its status). Returns whether it was deleted.
+   */
+  releaseLink(identityId: string, userId: string, now: number): Promise<boolean>
+
+  /**
+   * Expire approvals whose `expiresAt` ≤ `now`: status → 'expired', reason → 'expired',
+   * each with an `expired` change (from 'approved', to 'expired') and a `PendingChange`.
+   * At most `limit` records per call; each record is expired by exactly one call, whatever
+   * the number of processes. Returns the records as they are after the call.
+   */
+  expireDue(now: number, limit: number): Promise<VerificationRecord[]>
+}
+
+/** Webhook de-duplication. */
+export interface DeliveryStore {
+  /** Whether `key` is recorded and its entry has not expired at `now`. */
+  hasEvent(key: string, now: number): Promise<boolean>
+
+  /**
+   * Record `key` until `expiresAt`, once the delivery's effect is stored. Returns true
+   * when it was not recorded (or its entry had expired at `now`), false otherwise.
+   * Atomic: of N concurrent calls with one key exactly one returns true.
    */
   markEvent(key: string, expiresAt: number, now: number): Promise<boolean>
+}
 
-  /** Forget `key` (processing failed: the provider's retry must be processed again). */
-  unmarkEvent(key: string): Promise<void>
+/** Step-up: challenges, authentications, revocations, single-use bound tokens. */
+export interface StepUpStore {
+  /**
+   * Store a new challenge and, in the same atomic step, end every other challenge of the
+   * same user that was not consumed (a user has at most one pending challenge; an ended
+   * one reads as used). Ids are unique random strings.
+   */
+  createChallenge(challenge: NewChallenge): Promise<void>
 
-  /** Store a new step-up challenge (ids are unique random strings; a duplicate id may be rejected). */
-  createChallenge(challenge: Challenge): Promise<void>
-
-  /** Read a challenge without consuming it; null when unknown, used or expired-and-purged. */
+  /** Read a challenge without consuming it; null when unknown, consumed, ended or purged. */
   getChallenge(id: string): Promise<Challenge | null>
 
   /**
-   * Single use, atomically: the first call by the challenge's user before `expiresAt`
-   * gets `{ ok: true }`; later calls get `'used'`; after expiry `'expired'`; unknown
-   * id `'missing'`; another user `'forbidden'` (and the challenge stays usable by its owner).
-   * Reasons are checked in this order: missing, forbidden, used, expired.
+   * A successful biometric authentication of the identity, received at `at`. Atomically:
+   * - `eventKey` recorded and not expired at `at` → 'duplicate' (nothing else written);
+   * - otherwise records `eventKey` until `eventExpiresAt` and sets `authenticatedAt = at`
+   *   on the identity's challenge that is pending at `at` (not consumed, not ended,
+   *   `authenticatedAt` null, `createdAt` < at < `expiresAt`; the latest created if several):
+   *   'satisfied', or 'unmatched' when there is none.
+   * One authentication satisfies at most one challenge.
+   */
+  recordAuthentication(identityId: string, at: number, eventKey: string, eventExpiresAt: number): Promise<AuthenticationResult>
+
+  /**
+   * Single use, atomically: the first call by the challenge's user, before `expiresAt`,
+   * once it is satisfied, gets `{ ok: true, challenge }` and appends a `step_up` change.
+   * Otherwise, checked in this order: unknown id 'missing'; another user 'forbidden' (the
+   * challenge stays usable by its owner); consumed or ended 'used'; past `expiresAt`
+   * 'expired'; not yet satisfied 'pending'.
    */
   consumeChallenge(id: string, userId: string, now: number): Promise<ConsumeResult>
 
-  /** Record a successful biometric authentication of the identity at `at` (epoch ms, this server's clock); keeps the latest. */
-  recordAuthentication(identityId: string, at: number): Promise<void>
+  /**
+   * End every step-up window of the user: tokens issued at or before `notBefore` are
+   * revoked. Keeps the latest `notBefore` (and the later `expiresAt`, after which the row
+   * may be purged: every such token has expired). Appends a `revoked` change and tells
+   * other processes (`{ kind: 'user' }`).
+   */
+  revokeUser(userId: string, notBefore: number, expiresAt: number, now: number): Promise<void>
 
-  /** The latest recorded authentication time (epoch ms) of the identity, or null. */
-  lastAuthentication(identityId: string): Promise<number | null>
+  /** The user's latest `notBefore` whose row has not expired at `now`, or null. */
+  revokedBefore(userId: string, now: number): Promise<number | null>
 
-  /** Revoke a step-up token id until `expiresAt` (when it would expire anyway; then it may be forgotten). Revoking twice keeps the later `expiresAt`. */
-  revokeToken(jti: string, expiresAt: number): Promise<void>
+  /** Use a single-use token: true the first time for `jti` (kept until `expiresAt`), false afterwards. Atomic. */
+  useToken(jti: string, expiresAt: number, now: number): Promise<boolean>
+}
 
-  /** Whether the token id is revoked (and not past its `expiresAt`). */
-  isRevoked(jti: string, now: number): Promise<boolean>
+/** The change log (audit trail), the outbox of `onStatusChange`, and erasure. */
+export interface ChangeStore {
+  /** Entries with `seq` > `afterSeq`, in `seq` order, at most `limit`. */
+  readChanges(afterSeq: number, limit: number): Promise<ChangeEntry[]>
 
-  /** Remove expired events, challenges and revocations. Called periodically by the plugin. */
-  purgeExpired(now: number): Promise<void>
+  /** The user's pseudonym (`subject`), or null when the store holds no salt for the user. Never creates one. */
+  subjectOf(userId: string): Promise<string | null>
 
   /**
+   * Lease due pending changes to `owner` until `now + leaseMs`: rows whose `nextAt` ≤ now
+   * and whose lease is free or expired, only each user's oldest pending change (per-user
+   * order), in `seq` order, at most `limit`. A row is leased to one owner at a time.
+   */
+  claimChanges(owner: string, now: number, leaseMs: number, limit: number): Promise<PendingChange[]>
+
+  /** The change was handed over: remove it from the outbox. */
+  ackChange(id: string): Promise<void>
+
+  /** Hand-over failed: free the lease, count the attempt, try again at `nextAt`. */
+  retryChange(id: string, nextAt: number): Promise<void>
+
+  /** Number of pending changes (a gauge). */
+  pendingChanges(): Promise<number>
+
+  /**
+   * Erase the user: every record that names them (links, challenges, revocations,
+   * pending changes) and their salt, in one atomic step that also appends an `erased`
+   * change (its `subject` computed before the salt is removed). Afterwards no table of
+   * the store contains the user id, the chain still verifies, and the user's entries
+   * can no longer be tied to them. Returns how many links were removed.
+   */
+  forget(userId: string, now: number): Promise<{ links: number }>
+}
+
+/** Start, stop, housekeeping and cross-process notifications. */
+export interface StoreLifecycle {
+  /** Prepare tables etc. Idempotent, safe when several processes start at once. Called at plugin start. */
+  init?(): Promise<void>
+  /** Release what the store opened itself (never a pool or database the host passed in). */
+  close?(): Promise<void>
+  /** Remove expired de-duplication entries, challenges, revocations and used tokens. Called periodically. */
+  purgeExpired(now: number): Promise<void>
+  /**
    * Optional: tell this process about changes other processes made (e.g. PostgreSQL
-   * LISTEN/NOTIFY) so the guard cache drops them. Returns an unsubscribe function.
+   * LISTEN/NOTIFY) so the guard caches drop them. Returns an unsubscribe function.
    */
   subscribe?(listener: (event: Invalidation) => void): () => void
 }
+
+/**
+ * A storage adapter. Shipped: `MemoryStore`, `SqliteStore`, `PostgresStore`.
+ * The step-up methods are needed only with the `reauth` option (checked at register,
+ * naming what is missing). Run `fastify-passbase/testing`'s conformance suite on your
+ * own adapter.
+ */
+export interface PassbaseStore extends IdentityStore, DeliveryStore, ChangeStore, StoreLifecycle, Partial<StepUpStore> {}
+
+/** A store with every method, the step-up ones included (what the shipped stores are). */
+export interface CompleteStore extends PassbaseStore, StepUpStore {}
