@@ -16,7 +16,7 @@ function define<C extends string, A extends unknown[] = []> (code: C, message: s
 // configuration (rejects register/ready)
 export const PassbaseOptionsError = define<'FST_PASSBASE_OPTIONS', [string]>(
   'FST_PASSBASE_OPTIONS', 'fastify-passbase: invalid option %s', 500)
-export const PassbaseReauthNotConfiguredError = define<'FST_PASSBASE_REAUTH_NOT_CONFIGURED', [string?]>(
+export const PassbaseReauthNotConfiguredError = define<'FST_PASSBASE_REAUTH_NOT_CONFIGURED', [string]>(
   'FST_PASSBASE_REAUTH_NOT_CONFIGURED',
   'fastify-passbase: requireReauth is used but option reauth.secret is not set%s', 500)
 
@@ -53,14 +53,14 @@ export const ChallengeForbiddenError = define<'FST_PASSBASE_CHALLENGE_FORBIDDEN'
 // server-side failures (guards fail closed on every one of them)
 export const StoreUnavailableError = define<'FST_PASSBASE_STORE_UNAVAILABLE'>(
   'FST_PASSBASE_STORE_UNAVAILABLE', 'Verification state is unavailable; try again later', 503)
-export const ProviderUnavailableError = define<'FST_PASSBASE_PROVIDER_UNAVAILABLE', [string?]>(
-  'FST_PASSBASE_PROVIDER_UNAVAILABLE', 'The verification provider is unavailable; try again later%s', 503)
-export const ProviderError = define<'FST_PASSBASE_PROVIDER_ERROR', [string?]>(
-  'FST_PASSBASE_PROVIDER_ERROR', 'The verification provider gave an answer that cannot be used%s', 502)
+export const ProviderUnavailableError = define<'FST_PASSBASE_PROVIDER_UNAVAILABLE'>(
+  'FST_PASSBASE_PROVIDER_UNAVAILABLE', 'The verification provider is unavailable; try again later', 503)
+export const ProviderError = define<'FST_PASSBASE_PROVIDER_ERROR'>(
+  'FST_PASSBASE_PROVIDER_ERROR', 'The verification provider gave an answer that cannot be used', 502)
 export const UserIdTooLongError = define<'FST_PASSBASE_USER_ID_TOO_LONG'>(
   'FST_PASSBASE_USER_ID_TOO_LONG', 'The user id is too long to be signed into the button metaData with this key', 500)
-export const ActionInvalidError = define<'FST_PASSBASE_ACTION_INVALID', [string?]>(
-  'FST_PASSBASE_ACTION_INVALID', 'requireReauth action() returned invalid details%s', 500)
+export const ActionInvalidError = define<'FST_PASSBASE_ACTION_INVALID'>(
+  'FST_PASSBASE_ACTION_INVALID', 'The details of this action could not be determined', 500)
 export const InternalError = define<'FST_PASSBASE_INTERNAL'>(
   'FST_PASSBASE_INTERNAL', 'Internal error', 500)
 

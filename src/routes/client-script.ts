@@ -1,15 +1,9 @@
+// TEMPORARY (until the browser lane's src/browser/route.ts is merged): serves the v0.1 helper.
 import type { FastifyInstance } from 'fastify'
 import { createHash } from 'node:crypto'
 import { definePassbaseClient } from '../browser/runtime.js'
-import type { PassbaseContext } from '../context.js'
-import { routeSchema } from './schemas.js'
+import { routeSchema } from '../http/schemas.js'
 
-/**
- * The browser helper as a classic script: the source of `definePassbaseClient` (the
- * same function `fastify-passbase/client` exports, compiled with the plugin, so the
- * ESM and CJS builds and the TypeScript sources serve identical code, with nothing to
- * read from disk), called with this plugin's prefix; it defines `window.PassbaseClient`.
- */
 export function clientScript (prefix: string): string {
   return `/*! fastify-passbase browser client: PassbaseClient.createPassbaseClient({ prefix, fetch, buttonScriptUrl }) */
 (function () {
@@ -20,20 +14,13 @@ export function clientScript (prefix: string): string {
 `
 }
 
-/** `GET /client.js`: public (no user needed), revalidated with an ETag. */
-export async function clientScriptRoutes (fastify: FastifyInstance, ctx: PassbaseContext): Promise<void> {
-  const body = clientScript(ctx.options.prefix)
+export async function clientScriptRoutes (fastify: FastifyInstance, opts: { prefix: string }): Promise<void> {
+  const body = clientScript(opts.prefix)
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`
-  fastify.get('/client.js', {
-    schema: routeSchema('The browser helper (defines window.PassbaseClient)', {})
-  }, async function client (request, reply) {
-    reply.header('cache-control', 'public, max-age=0, must-revalidate')
-      .header('etag', etag)
-      .header('x-content-type-options', 'nosniff')
+  fastify.get('/client.js', { schema: routeSchema('The browser helper (defines window.PassbaseClient)', {}) }, async function client (request, reply) {
+    reply.header('cache-control', 'public, max-age=0, must-revalidate').header('etag', etag).header('x-content-type-options', 'nosniff')
     const match = request.headers['if-none-match']
-    if (match !== undefined && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
-      return reply.code(304).send()
-    }
+    if (match !== undefined && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) return reply.code(304).send()
     return reply.type('application/javascript; charset=utf-8').send(body)
   })
 }

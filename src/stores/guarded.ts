@@ -11,12 +11,13 @@ import type { PassbaseStore } from './types.js'
 export function guardStore<S extends PassbaseStore> (store: S): S {
   const guarded: Record<string, unknown> = {}
   const names = [...Object.values(STORE_METHODS).flat(), 'init', 'close'] as const
+  const target = store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>
   for (const name of names) {
-    const method = (store as unknown as Record<string, unknown>)[name]
-    if (typeof method !== 'function') continue
+    if (typeof target[name] !== 'function') continue
     guarded[name] = async function guardedMethod (...args: unknown[]): Promise<unknown> {
       try {
-        return await (method as (...a: unknown[]) => Promise<unknown>).apply(store, args)
+        // looked up per call: a host (or a test) may wrap a method after registering
+        return await target[name]!.apply(store, args)
       } catch (err) {
         throw storeError(err)
       }

@@ -1,0 +1,89 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { ActionInvalidError, ReauthRequiredError } from '../errors.js'
+import { refusal, type Refusal } from '../http/reply.js'
+import type { StepUpStore } from '../stores/types.js'
+import { recordGuardRefusal } from '../telemetry/index.js'
+import { actionIdOf, validDetails, type ActionDetails } from './action.js'
+import { readCookies, serializeCookie, type CookieAttributes } from './cookie.js'
+import { opensWindow, reauthChallenge, type StepUpGuardDeps } from './guard.js'
+import type { StepUpClaims } from './tokens.js'
+
+export interface BoundGuardDeps extends StepUpGuardDeps {
+  store: Pick<StepUpStore, 'useToken'>
+  actionCookieName: string
+  cookie: CookieAttributes
+}
+
+/** The details the user confirms for this request (may be async). */
+export type ActionOf = (request: FastifyRequest) => unknown
+
+const INVALID_ACTION = refusal(new ActionInvalidError())
+
+/**
+ * `requireReauth({ action })`: a step-up bound to one transaction. Everything
+ * `requireVerified` checks; then `action(request)` gives the details, whose `actionId`
+ * (SHA-256 of the details, the user id and the route) a bound token must name. The token
+ * opens exactly one request: the store records its use, on every instance; the same
+ * request again, or other details, is refused with the details to confirm. Bound and
+ * unbound proofs never stand in for each other (separate cookies; the unbound guard
+ * refuses a token that names an action).
+ */
+export function createRequireBoundReauth (deps: BoundGuardDeps, maxAge: number, action: ActionOf) {
+  const { check, tokens, revocations, clock, send, store, actionCookieName } = deps
+  const maxAgeMs = maxAge * 1000
+  const spent = serializeCookie(actionCookieName, '', 0, deps.cookie)
+
+  function refuse (request: FastifyRequest, reply: FastifyReply, details: ActionDetails, actionId: string): void {
+    const r = refusal(new ReauthRequiredError(), { maxAge, start: deps.startUrl, action: details, actionId })
+    recordGuardRefusal('requireReauth', r.body.code)
+    reply.header('www-authenticate', reauthChallenge(maxAge, actionId)).header('cache-control', 'no-store')
+    send(request, reply, r)
+  }
+
+  function failClosed (request: FastifyRequest, reply: FastifyReply, err: unknown, r: Refusal, what: string): void {
+    request.log.error({ err }, `passbase: ${what}; failing closed`)
+    recordGuardRefusal('requireReauth', r.body.code)
+    send(request, reply, r)
+  }
+
+  async function detailsOf (request: FastifyRequest, reply: FastifyReply): Promise<ActionDetails | null> {
+    let value: unknown
+    try {
+      value = await action(request)
+    } catch (err) {
+      failClosed(request, reply, err, INVALID_ACTION, 'requireReauth action() threw')
+      return null
+    }
+    const details = validDetails(value)
+    if (details === null) failClosed(request, reply, undefined, INVALID_ACTION, 'requireReauth action() must return a flat object of strings and finite numbers, at most 1 KiB as JSON')
+    return details
+  }
+
+  return async function requireBoundReauth (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const record = await check(request, reply, clock.now())
+    if (record === null) return
+    const details = await detailsOf(request, reply)
+    if (details === null) return
+    const actionId = actionIdOf(details, record.userId, `${request.method} ${request.routeOptions.url ?? request.url}`)
+    const now = clock.now()
+    let claims: StepUpClaims | null = null
+    for (const value of readCookies(request.headers.cookie, actionCookieName)) {
+      const c = tokens.verify(value, now)
+      if (c !== null && c.act === actionId && opensWindow(c, record, now, maxAgeMs)) {
+        claims = c
+        break
+      }
+    }
+    if (claims === null) return refuse(request, reply, details, actionId)
+    let used: boolean
+    try {
+      const notBefore = revocations.peek(record.userId, now) ?? await revocations.load(record.userId, now)
+      used = (notBefore === null || claims.iat_ms > notBefore) && await store.useToken(claims.jti, claims.exp * 1000, now)
+    } catch (err) {
+      return failClosed(request, reply, err, deps.storeUnavailable, 'cannot check a bound step-up token')
+    }
+    if (!used) return refuse(request, reply, details, actionId)
+    // spent: the browser need not send it again
+    reply.header('set-cookie', spent)
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The step-up cookies, read from the raw `Cookie` header and written as `Set-Cookie`
+ * headers by the plugin itself: whatever the host's @fastify/cookie settings (no parse
+ * hook, signed cookies by default, a custom encoder), the plugin finds its own cookie
+ * and never signs it.
+ */
+
+export interface CookieAttributes {
+  secure: boolean
+  sameSite: 'strict' | 'lax' | 'none'
+  path: string
+  domain?: string | undefined
+}
+
+const SAME_SITE = { strict: 'Strict', lax: 'Lax', none: 'None' } as const
+
+/** A `Set-Cookie` value: HttpOnly always; `maxAge` in seconds (0 clears the cookie). Values are base64url tokens: nothing to encode. */
+export function serializeCookie (name: string, value: string, maxAge: number, attrs: CookieAttributes): string {
+  let out = `${name}=${value}; Max-Age=${Math.max(0, Math.floor(maxAge))}; Path=${attrs.path}`
+  if (attrs.domain !== undefined) out += `; Domain=${attrs.domain}`
+  if (maxAge <= 0) out += '; Expires=Thu, 01 Jan 1970 00:00:00 GMT'
+  out += '; HttpOnly'
+  if (attrs.secure) out += '; Secure'
+  return `${out}; SameSite=${SAME_SITE[attrs.sameSite]}`
+}
+
+/**
+ * The values of every pair named `name` in a Cookie header, in order, up to `max`, found as
+ * @fastify/cookie would find them (pairs split at ';' and the first '=', blanks around
+ * names and values ignored). Several values: a cookie set for a narrower path or tossed
+ * by a sibling domain comes first; the guard tries each. The first value alone is
+ * `readCookie` (the hot path allocates nothing but the returned string).
+ */
+export function readCookie (header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined
+  const found = find(header, name, 0)
+  return found === -1 ? undefined : valueAt(header, found)
+}
+
+export function readCookies (header: string | undefined, name: string, max = 4): string[] {
+  const out: string[] = []
+  if (header === undefined) return out
+  let at = find(header, name, 0)
+  while (at !== -1 && out.length < max) {
+    out.push(valueAt(header, at))
+    at = find(header, name, at + 1)
+  }
+  return out
+}
+
+/** The index just after the '=' of the next whole key `name` at or after `from`, or -1. */
+function find (header: string, name: string, from: number): number {
+  let at = header.indexOf(name, from)
+  while (at !== -1) {
+    const before = trimEnd(header, 0, at)
+    const eq = skipBlanks(header, at + name.length, header.length)
+    if ((before === 0 || header.charCodeAt(before - 1) === 59) && header.charCodeAt(eq) === 61) return eq + 1
+    at = header.indexOf(name, at + 1)
+  }
+  return -1
+}
+
+function valueAt (header: string, from: number): string {
+  let end = header.indexOf(';', from)
+  if (end === -1) end = header.length
+  const start = skipBlanks(header, from, end)
+  return header.slice(start, trimEnd(header, start, end))
+}
+
+/** The first index in [from, to) that is not a space or tab (`to` if none). */
+function skipBlanks (text: string, from: number, to: number): number {
+  while (from < to && isBlank(text.charCodeAt(from))) from++
+  return from
+}
+
+/** The end of [from, to) without its trailing spaces and tabs. */
+function trimEnd (text: string, from: number, to: number): number {
+  while (to > from && isBlank(text.charCodeAt(to - 1))) to--
+  return to
+}
+
+function isBlank (code: number): boolean {
+  return code === 32 || code === 9
+}

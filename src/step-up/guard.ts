@@ -1,0 +1,110 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Clock } from '../clock.js'
+import { ReauthRequiredError } from '../errors.js'
+import { refusal, type Refusal, type SendRefusal } from '../http/reply.js'
+import type { VerificationRecord } from '../stores/types.js'
+import { recordGuardRefusal } from '../telemetry/index.js'
+import { isThenable, type Check, type VerifiedCheck } from '../verification/check.js'
+import type { HookDone } from '../verification/guard.js'
+import { readCookie, readCookies } from './cookie.js'
+import type { RevocationCache } from './revocations.js'
+import type { StepUpClaims, StepUpTokens } from './tokens.js'
+
+export interface StepUpGuardDeps {
+  check: VerifiedCheck
+  tokens: StepUpTokens
+  revocations: RevocationCache
+  clock: Clock
+  send: SendRefusal
+  storeUnavailable: Refusal
+  cookieName: string
+  /** where the page starts a step-up, e.g. /passbase/reauth/start */
+  startUrl: string
+}
+
+/** RFC 9470's challenge, for a window of `maxAge` seconds. */
+export function reauthChallenge (maxAge: number, actionId?: string): string {
+  const base = `PassbaseReauth error="insufficient_user_authentication", max_age=${maxAge}`
+  return actionId === undefined ? base : `${base}, action_id="${actionId}"`
+}
+
+/** Whether a verified token opens an unbound window of `maxAgeMs` for this user's approved record at `now`. */
+export function opensWindow (claims: StepUpClaims, record: VerificationRecord, now: number, maxAgeMs: number): boolean {
+  return claims.sub === record.userId && claims.identity_id === record.identityId && now - claims.auth_time * 1000 <= maxAgeMs
+}
+
+/**
+ * `requireReauth` for a window of `maxAge` seconds: everything `requireVerified` checks,
+ * then an unbound step-up token for this user and identity whose biometric authentication
+ * is at most `maxAge` old and that no revocation of the user ended. Refusals are 401 with
+ * RFC 9470's `insufficient_user_authentication` and `max_age`. Callback-style on the
+ * common path (a cache hit answers synchronously), a promise when it must wait.
+ */
+export function createRequireReauth (deps: StepUpGuardDeps, maxAge: number) {
+  const { check, tokens, revocations, clock, send, cookieName } = deps
+  const refused = refusal(new ReauthRequiredError(), { maxAge, start: deps.startUrl })
+  const challenge = reauthChallenge(maxAge)
+  const maxAgeMs = maxAge * 1000
+
+  function refuse (request: FastifyRequest, reply: FastifyReply): false {
+    recordGuardRefusal('requireReauth', refused.body.code)
+    reply.header('www-authenticate', challenge).header('cache-control', 'no-store')
+    send(request, reply, refused)
+    return false
+  }
+
+  function accepts (claims: StepUpClaims | null, record: VerificationRecord, now: number): claims is StepUpClaims {
+    return claims !== null && claims.act === undefined && opensWindow(claims, record, now, maxAgeMs)
+  }
+
+  /** The token of the first cookie of that name that opens the window (a tossed or narrower-path cookie may come first). */
+  function token (request: FastifyRequest, record: VerificationRecord, now: number): StepUpClaims | null {
+    const header = request.headers.cookie
+    const first = readCookie(header, cookieName)
+    if (first === undefined || first === '') return null
+    const claims = tokens.verify(first, now)
+    if (accepts(claims, record, now)) return claims
+    for (const other of readCookies(header, cookieName).slice(1)) {
+      const c = tokens.verify(other, now)
+      if (accepts(c, record, now)) return c
+    }
+    return null
+  }
+
+  /** true: pass; false: refused (answer sent); a promise: waiting for the store (it answers itself). */
+  function decide (request: FastifyRequest, reply: FastifyReply, record: Check, now: number): boolean | Promise<boolean> {
+    if (record === null) return false
+    const claims = token(request, record, now)
+    if (claims === null) return refuse(request, reply)
+    const notBefore = revocations.peek(record.userId, now)
+    if (notBefore === undefined) return askStore(request, reply, record.userId, claims, now)
+    return notBefore !== null && claims.iat_ms <= notBefore ? refuse(request, reply) : true
+  }
+
+  async function askStore (request: FastifyRequest, reply: FastifyReply, userId: string, claims: StepUpClaims, now: number): Promise<boolean> {
+    let notBefore: number | null
+    try {
+      notBefore = await revocations.load(userId, now)
+    } catch (err) {
+      request.log.error({ err }, 'passbase: cannot check step-up revocations; failing closed')
+      recordGuardRefusal('requireReauth', deps.storeUnavailable.body.code)
+      send(request, reply, deps.storeUnavailable)
+      return false
+    }
+    return notBefore !== null && claims.iat_ms <= notBefore ? refuse(request, reply) : true
+  }
+
+  return function requireReauth (request: FastifyRequest, reply: FastifyReply, done?: HookDone): Promise<void> | undefined {
+    const now = clock.now()
+    const checked = check(request, reply, now)
+    if (isThenable(checked)) {
+      return Promise.resolve(checked).then(async (record) => { await decide(request, reply, record, clock.now()) })
+    }
+    const decided = decide(request, reply, checked, now)
+    if (decided === true) done?.()
+    else if (decided !== false) return decided.then(ignore)
+    return undefined
+  }
+}
+
+function ignore (): void {}

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { PassbaseOptionsError, PassbaseReauthNotConfiguredError } from '../errors.js'
+import type { SendRefusal } from '../http/reply.js'
+import type { HookDone } from '../verification/guard.js'
+import { createRequireBoundReauth, type ActionOf, type BoundGuardDeps } from './bound-guard.js'
+import { createRequireReauth } from './guard.js'
+import { notConfiguredGuard } from './not-configured.js'
+
+/**
+ * A guard: use it as a route's `preHandler`. On the common path it is a callback-style
+ * hook (it calls `done` synchronously); when it must wait it returns a promise. Called
+ * directly, `await guard(request, reply)` and check `reply.sent`.
+ */
+export type PassbaseGuard = (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply, done?: HookDone) => Promise<void> | undefined
+
+export interface RequireReauthOptions {
+  /** seconds, at most `reauth.maxAge` (the default) */
+  maxAge?: number
+  /** bind the step-up to this request's details (a flat object of strings and finite numbers, ≤ 1 KiB as JSON) */
+  action?: ActionOf
+}
+
+/**
+ * Makes the step-up guards: `requireReauth` with the default window, and one per
+ * `passbase.requireReauth({ maxAge, action })` call. Without `reauth`, every one is the
+ * fail-closed guard and the startup check refuses routes that use them.
+ */
+export function createStepUpGuards (deps: BoundGuardDeps | undefined, defaultMaxAge: number | undefined, send: SendRefusal) {
+  const made = new WeakSet<object>()
+  const track = (guard: PassbaseGuard): PassbaseGuard => {
+    made.add(guard)
+    return guard
+  }
+  const fallback = notConfiguredGuard(send) as PassbaseGuard
+
+  function make (options: RequireReauthOptions = {}): PassbaseGuard {
+    if (deps === undefined || defaultMaxAge === undefined) throw new PassbaseReauthNotConfiguredError('')
+    const maxAge = options.maxAge ?? defaultMaxAge
+    if (!Number.isInteger(maxAge) || maxAge <= 0 || maxAge > defaultMaxAge) {
+      throw new PassbaseOptionsError(`requireReauth({ maxAge }): must be a whole number of seconds between 1 and reauth.maxAge (${defaultMaxAge})`)
+    }
+    if (options.action !== undefined && typeof options.action !== 'function') {
+      throw new PassbaseOptionsError('requireReauth({ action }): must be a function (request) => details')
+    }
+    const guard = options.action === undefined
+      ? createRequireReauth(deps, maxAge)
+      : createRequireBoundReauth(deps, maxAge, options.action)
+    return track(guard as PassbaseGuard)
+  }
+
+  return {
+    requireReauth: deps === undefined ? track(fallback) : make(),
+    make,
+    isStepUpGuard: (fn: unknown): boolean => typeof fn === 'function' && made.has(fn)
+  }
+}

@@ -1,0 +1,23 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { InternalError, PassbaseReauthNotConfiguredError } from '../errors.js'
+import { refusal, type SendRefusal } from '../http/reply.js'
+
+/** Without the `reauth` option: registering a route that uses a step-up guard fails at startup, naming `reauth.secret`. */
+export function refuseStepUpRoutes (fastify: FastifyInstance, isStepUpGuard: (fn: unknown) => boolean): void {
+  fastify.addHook('onRoute', (route) => {
+    const handlers = [route.preHandler, route.onRequest, route.preValidation].flat()
+    if (handlers.some((h) => typeof h === 'function' && isStepUpGuard(h))) {
+      throw new PassbaseReauthNotConfiguredError(` (route ${route.method.toString()} ${route.url})`)
+    }
+  })
+}
+
+const NOT_CONFIGURED = refusal(new InternalError())
+
+/** Only reachable when a host bypasses the startup check (e.g. calls the guard by hand): fail closed. */
+export function notConfiguredGuard (send: SendRefusal) {
+  return async function requireReauthNotConfigured (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    request.log.error('fastify-passbase: requireReauth used without the reauth option; refusing')
+    send(request, reply, NOT_CONFIGURED)
+  }
+}
