@@ -196,21 +196,22 @@ export interface DeliveryStore {
 /** Step-up: challenges, authentications, revocations, single-use bound tokens. */
 export interface StepUpStore {
   /**
-   * Store a new challenge and, in the same atomic step, end every other challenge of the
-   * same user that was not consumed (a user has at most one pending challenge; an ended
-   * one reads as used). Ids are unique random strings.
+   * Store a new challenge and, in the same atomic step, remove every other challenge of
+   * the same user (a user has at most one challenge: an earlier one is gone, as if it had
+   * expired, and the user's challenges take constant space however often they start).
+   * Ids are unique random strings.
    */
   createChallenge(challenge: NewChallenge): Promise<void>
 
-  /** Read a challenge without consuming it; null when unknown, consumed, ended or purged. */
+  /** Read a challenge without consuming it; null when unknown, consumed, removed or purged. */
   getChallenge(id: string): Promise<Challenge | null>
 
   /**
    * A successful biometric authentication of the identity, received at `at`. Atomically:
    * - `eventKey` recorded and not expired at `at` → 'duplicate' (nothing else written);
    * - otherwise records `eventKey` until `eventExpiresAt` and sets `authenticatedAt = at`
-   *   on the identity's challenge that is pending at `at` (not consumed, not ended,
-   *   `authenticatedAt` null, `createdAt` < at < `expiresAt`; the latest created if several):
+   *   on the identity's challenge that is pending at `at` (not consumed, `authenticatedAt`
+   *   null, `createdAt` < at < `expiresAt`; the latest created if several):
    *   'satisfied', or 'unmatched' when there is none.
    * One authentication satisfies at most one challenge.
    */
@@ -219,9 +220,9 @@ export interface StepUpStore {
   /**
    * Single use, atomically: the first call by the challenge's user, before `expiresAt`,
    * once it is satisfied, gets `{ ok: true, challenge }` and appends a `step_up` change.
-   * Otherwise, checked in this order: unknown id 'missing'; another user 'forbidden' (the
-   * challenge stays usable by its owner); consumed or ended 'used'; past `expiresAt`
-   * 'expired'; not yet satisfied 'pending'.
+   * Otherwise, checked in this order: unknown or removed id 'missing'; another user
+   * 'forbidden' (the challenge stays usable by its owner); consumed 'used'; past
+   * `expiresAt` 'expired'; not yet satisfied 'pending'.
    */
   consumeChallenge(id: string, userId: string, now: number): Promise<ConsumeResult>
 

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js'
 import fastifyPassbase, { type FastifyPassbaseOptions } from '../../src/index.js'
 
@@ -29,6 +29,8 @@ export async function harness (opts: {
   routes?: (app: FastifyInstance) => void
   /** runs before the plugin is registered (host plugins registered first) */
   before?: (app: FastifyInstance) => Promise<void>
+  /** the host's Fastify logger option (default: off) */
+  logger?: FastifyServerOptions['logger']
 } = {}): Promise<Harness> {
   const sandbox = await createSandbox({
     secretApiKey: SECRET_API_KEY,
@@ -37,7 +39,7 @@ export async function harness (opts: {
     processingDelayMs: 0,
     ...opts.sandbox
   })
-  const app = Fastify({ logger: false })
+  const app = Fastify({ logger: opts.logger ?? false })
   await opts.before?.(app)
   await app.register(fastifyPassbase, {
     secretApiKey: SECRET_API_KEY,

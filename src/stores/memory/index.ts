@@ -33,6 +33,8 @@ export class MemoryStore implements CompleteStore {
   private readonly byUser = new Map<string, Set<string>>()
   private readonly events = new Map<string, number>()
   private readonly challenges = new Map<string, StoredChallenge>()
+  /** each user's one challenge id */
+  private readonly challengeOf = new Map<string, string>()
   private readonly revocations = new Map<string, { notBefore: number, expiresAt: number }>()
   private readonly usedTokens = new Map<string, number>()
   private readonly log = new MemoryChangeLog()
@@ -146,8 +148,10 @@ export class MemoryStore implements CompleteStore {
   // ---- step-up ----
 
   async createChallenge (challenge: NewChallenge): Promise<void> {
-    for (const other of this.challenges.values()) if (other.userId === challenge.userId) other.used = true
+    const earlier = this.challengeOf.get(challenge.userId)
+    if (earlier !== undefined) this.challenges.delete(earlier)
     this.challenges.set(challenge.id, { ...challenge, authenticatedAt: null, used: false })
+    this.challengeOf.set(challenge.userId, challenge.id)
   }
 
   async getChallenge (id: string): Promise<Challenge | null> {
@@ -157,13 +161,12 @@ export class MemoryStore implements CompleteStore {
 
   async recordAuthentication (identityId: string, at: number, eventKey: string, eventExpiresAt: number): Promise<AuthenticationResult> {
     if (!this.mark(eventKey, eventExpiresAt, at)) return 'duplicate'
-    let pending: StoredChallenge | undefined
-    for (const c of this.challenges.values()) {
-      if (c.identityId !== identityId || c.used || c.authenticatedAt !== null || !(c.createdAt < at && at < c.expiresAt)) continue
-      if (pending === undefined || c.createdAt > pending.createdAt) pending = c
-    }
-    if (pending === undefined) return 'unmatched'
-    pending.authenticatedAt = at
+    // one challenge per user, and the identity names its user
+    const userId = this.byIdentity.get(identityId)?.userId
+    const id = userId === undefined ? undefined : this.challengeOf.get(userId)
+    const c = id === undefined ? undefined : this.challenges.get(id)
+    if (c === undefined || c.identityId !== identityId || c.used || c.authenticatedAt !== null || !(c.createdAt < at && at < c.expiresAt)) return 'unmatched'
+    c.authenticatedAt = at
     return 'satisfied'
   }
 
@@ -233,7 +236,9 @@ export class MemoryStore implements CompleteStore {
       links++
     }
     this.byUser.delete(userId)
-    for (const [id, c] of this.challenges) if (c.userId === userId) this.challenges.delete(id)
+    const challenge = this.challengeOf.get(userId)
+    if (challenge !== undefined) this.challenges.delete(challenge)
+    this.challengeOf.delete(userId)
     this.revocations.delete(userId)
     this.log.erase(userId, now)
     return { links }
@@ -245,7 +250,11 @@ export class MemoryStore implements CompleteStore {
     purgeMap(this.events, now)
     purgeMap(this.usedTokens, now)
     for (const [userId, row] of this.revocations) if (row.expiresAt <= now) this.revocations.delete(userId)
-    for (const [id, c] of this.challenges) if (c.expiresAt <= now) this.challenges.delete(id)
+    for (const [id, c] of this.challenges) {
+      if (c.expiresAt > now) continue
+      this.challenges.delete(id)
+      if (this.challengeOf.get(c.userId) === id) this.challengeOf.delete(c.userId)
+    }
   }
 
   /** Sizes of the internal tables (for soak tests and diagnostics). */
