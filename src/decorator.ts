@@ -15,6 +15,8 @@ export interface PassbaseDecorator {
   store: PassbaseStore
   /** the plugin's source of time */
   clock: Clock
+  /** the route prefix, e.g. '/passbase' */
+  prefix: string
   /** the user's status now ('none' when they linked no identity; 'expired' once an approval expired); rejects when the store does */
   statusOf: (userId: string) => Promise<PublicStatusName>
   /** a `requireReauth` preHandler with a shorter window (seconds, ≤ `reauth.maxAge`), or bound to one action's details */

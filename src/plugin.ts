@@ -1,37 +1,27 @@
 import type { FastifyInstance } from 'fastify'
 import { createAudit } from './changes/audit.js'
 import { createChangeDeliverer } from './changes/deliverer.js'
+import type { PassbaseDecorator } from './decorator.js'
 import { PassbaseOptionsError, StoreUnavailableError } from './errors.js'
-import { createErrorHandler } from './http/error-handler.js'
-import { useJsonParserOnly } from './http/json-only.js'
 import { refusal, refusalSender } from './http/reply.js'
 import { startLifecycle } from './lifecycle.js'
 import { resolveOptions } from './options/resolve.js'
 import type { FastifyPassbaseOptions } from './options/types.js'
-import { webhookKey } from './protocol/crypto.js'
 import { PassbaseClient } from './provider/client.js'
-import { clientScriptRoutes } from './routes/client-script.js'
-import { createStepUpGuards } from './step-up/guards.js'
+import { registerRoutes } from './routes.js'
 import { refuseStepUpRoutes } from './step-up/not-configured.js'
-import { RevocationCache } from './step-up/revocations.js'
-import { stepUpRoutes } from './step-up/routes.js'
-import { createStepUpService } from './step-up/service.js'
-import { StepUpTokens } from './step-up/tokens.js'
+import { wireStepUp } from './step-up/wire.js'
 import { guardStore } from './stores/guarded.js'
 import { hasStepUp, missingMethods, type StoreFeature } from './stores/methods.js'
-import type { PassbaseDecorator } from './decorator.js'
-import { approvedRecordReader } from './verification/approved.js'
+import { createTestHooks } from './test-hooks-impl.js'
+import { kTestHooks } from './test-hooks.js'
 import { RecordCache } from './verification/cache.js'
 import { createVerifiedCheck } from './verification/check.js'
-import { configRoute } from './verification/config-route.js'
 import { createRequireVerified } from './verification/guard.js'
 import { LinkAttempts } from './verification/link-attempts.js'
 import { createReconciler } from './verification/reconcile.js'
-import { verificationRoutes } from './verification/routes.js'
 import { createVerificationService } from './verification/service.js'
 import { effectiveStatus } from './verification/status.js'
-import { createWebhookHandler } from './webhook/handler.js'
-import { webhookRoutes } from './webhook/route.js'
 
 let warnedMemoryInProduction = false
 
@@ -39,11 +29,7 @@ let warnedMemoryInProduction = false
 export async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOptions: FastifyPassbaseOptions): Promise<void> {
   const options = resolveOptions(rawOptions)
   const { clock, reauth } = options
-  const features: StoreFeature[] = ['identities', 'deliveries', 'changes', 'housekeeping', ...(reauth === undefined ? [] : ['stepUp' as const])]
-  const missing = missingMethods(options.store, features)
-  if (missing.length > 0) {
-    throw new PassbaseOptionsError(`store: missing method(s) ${missing.join(', ')}${reauth !== undefined && missingMethods(options.store, ['stepUp']).length > 0 ? ' (the step-up methods are needed with the reauth option)' : ''}`)
-  }
+  checkStore(options.store, reauth !== undefined)
   if (options.storeIsDefault && process.env.NODE_ENV === 'production' && !warnedMemoryInProduction) {
     warnedMemoryInProduction = true
     fastify.log.warn('fastify-passbase: using the in-memory store in production; links are lost on restart and not shared between instances. Pass a SqliteStore or PostgresStore as `store`.')
@@ -53,10 +39,18 @@ export async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOption
   const client = new PassbaseClient({ secretApiKey: options.secretApiKey, baseUrl: options.apiBaseUrl, ...options.api })
   const send = refusalSender(options.errorResponse)
   const storeUnavailable = refusal(new StoreUnavailableError())
-  const stepUpStore = reauth !== undefined && hasStepUp(store) ? store : undefined
   const cache = new RecordCache(store, options.cacheTtlMs)
-  const revocations = stepUpStore === undefined ? undefined : new RevocationCache(stepUpStore, options.cacheTtlMs)
   const deliverer = createChangeDeliverer({ store, onStatusChange: options.onStatusChange, clock, log: fastify.log })
+  const checkDeps = { getUserId: options.getUserId, cache, clock, send, storeUnavailable }
+  const { wiring: stepUp, guards } = wireStepUp({
+    reauth, store: reauth !== undefined && hasStepUp(store) ? store : undefined, checkDeps, clock, send, storeUnavailable,
+    prefix: options.prefix, cacheTtlMs: options.cacheTtlMs, log: fastify.log
+  })
+  const invalidateUser = (userId: string): void => {
+    cache.invalidate(userId)
+    stepUp?.revocations.invalidate(userId)
+  }
+  const changed = (): void => { deliverer.kick() }
   const verification = createVerificationService({
     getIdentity: async (id) => await client.getIdentity(id),
     store,
@@ -64,102 +58,53 @@ export async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOption
     clock,
     log: fastify.log,
     attempts: new LinkAttempts(options.linkAttempts.max, options.linkAttempts.window * 1000),
-    invalidateUser: (userId) => {
-      cache.invalidate(userId)
-      revocations?.invalidate(userId)
-    },
-    changed: () => { deliverer.kick() }
+    invalidateUser,
+    changed
   })
   const reconcile = createReconciler({ identities: (o) => client.identities(o), store, service: verification, log: fastify.log })
-  const checkDeps = { getUserId: options.getUserId, cache, clock, send, storeUnavailable }
-  const requireVerified = createRequireVerified(createVerifiedCheck(checkDeps, 'requireVerified'))
-  const tokens = new StepUpTokens()
-  const cookie = reauth?.cookie ?? { secure: true, sameSite: 'strict' as const, path: '/' }
-  const guards = createStepUpGuards(stepUpStore === undefined || revocations === undefined || reauth === undefined
-    ? undefined
-    : {
-        check: createVerifiedCheck(checkDeps, 'requireReauth'),
-        tokens,
-        revocations,
-        clock,
-        send,
-        storeUnavailable,
-        cookieName: reauth.cookieName,
-        actionCookieName: reauth.actionCookieName,
-        startUrl: `${options.prefix}/reauth/start`,
-        store: stepUpStore,
-        cookie
-      }, reauth?.maxAge, send)
-  const stepUp = stepUpStore === undefined || revocations === undefined || reauth === undefined
-    ? undefined
-    : createStepUpService({ store: stepUpStore, tokens, revocations, clock, log: fastify.log, maxAge: reauth.maxAge, challengeTtl: reauth.challengeTtl })
-
   const lifecycle = await startLifecycle(fastify, {
-    store, client, cache, revocations, verification, deliverer, reconcile, reconcileEveryMs: options.reconcile.intervalMs, clock
+    store, client, cache, revocations: stepUp?.revocations, verification, deliverer, reconcile, reconcileEveryMs: options.reconcile.intervalMs, clock
   })
-  fastify.decorate('passbase', {
+
+  const decorator: PassbaseDecorator = {
     client,
     store: options.store,
     clock,
-    async statusOf (userId: string) {
+    prefix: options.prefix,
+    async statusOf (userId) {
       const now = clock.now()
       const record = await store.getByUser(userId, now)
       return record === null ? 'none' : effectiveStatus(record, now)
     },
     requireReauth: guards.make,
-    async refresh (identityId: string) {
+    async refresh (identityId) {
       const result = await verification.sync(identityId)
       return result.outcome === 'applied' || result.outcome === 'stale' ? result.record : null
     },
     reconcile: async (opts) => await reconcile(opts),
-    forget: async (userId: string) => await verification.forget(userId),
-    async endStepUp (userId: string) {
+    forget: async (userId) => await verification.forget(userId),
+    async endStepUp (userId) {
       if (stepUp === undefined) throw new PassbaseOptionsError('endStepUp(): the reauth option is not set')
-      await stepUp.end(userId)
+      await stepUp.service.end(userId)
     },
     audit: createAudit(store),
     runMaintenance: lifecycle.runMaintenance
-  } satisfies PassbaseDecorator)
-  fastify.decorate('requireVerified', requireVerified)
+  }
+  Object.defineProperty(decorator, kTestHooks, { value: createTestHooks({ store, clock, verification, stepUp, invalidateUser, changed }) })
+  fastify.decorate('passbase', decorator)
+  fastify.decorate('requireVerified', createRequireVerified(createVerifiedCheck(checkDeps, 'requireVerified')))
   fastify.decorate('requireReauth', guards.requireReauth)
   fastify.decorateRequest('verification', null)
   if (reauth === undefined) refuseStepUpRoutes(fastify, guards.isStepUpGuard)
 
-  const errorHandler = createErrorHandler(send)
-  const handle = createWebhookHandler({
-    store,
-    service: verification,
-    stepUp: stepUpStore === undefined || reauth === undefined ? undefined : { store: stepUpStore, maxAgeMs: reauth.maxAge * 1000 },
-    dedupTtlMs: options.dedupTtl * 1000,
-    clock
-  })
-  await fastify.register(async function passbaseRoutes (scope) {
-    const keys = options.webhookSecret.map(webhookKey)
-    await scope.register(webhookRoutes, { read: { keys, allowUnencrypted: options.allowUnencryptedWebhooks }, handle, clock, errorHandler })
-    await scope.register(async function passbaseApi (api) {
-      api.setErrorHandler(errorHandler)
-      useJsonParserOnly(api)
-      await api.register(verificationRoutes, { getUserId: options.getUserId, service: verification, store, clock })
-      await api.register(configRoute, {
-        getUserId: options.getUserId,
-        publishableApiKey: options.publishableApiKey,
-        metadataPrivateKey: options.metadataPrivateKey,
-        buttonScriptUrl: options.buttonScriptUrl
-      })
-      await api.register(clientScriptRoutes, { prefix: options.prefix })
-      if (stepUp !== undefined && reauth !== undefined) {
-        await api.register(stepUpRoutes, {
-          service: stepUp,
-          tokens,
-          secrets: reauth.secret,
-          getUserId: options.getUserId,
-          approvedRecord: approvedRecordReader(store, clock),
-          clock,
-          cookieName: reauth.cookieName,
-          actionCookieName: reauth.actionCookieName,
-          cookie
-        })
-      }
-    })
-  }, { prefix: options.prefix })
+  await registerRoutes(fastify, { options, store, send, verification, stepUp })
+}
+
+/** Auth.js-style: a custom store that lacks a method a configured feature needs is refused at register, naming it. */
+function checkStore (store: unknown, withStepUp: boolean): void {
+  const features: StoreFeature[] = ['identities', 'deliveries', 'changes', 'housekeeping', ...(withStepUp ? ['stepUp' as const] : [])]
+  const missing = missingMethods(store, features)
+  if (missing.length === 0) return
+  const stepUpMissing = withStepUp && missingMethods(store, ['stepUp']).length > 0
+  throw new PassbaseOptionsError(`store: missing method(s) ${missing.join(', ')}${stepUpMissing ? ' (the step-up methods are needed with the reauth option)' : ''}`)
 }

@@ -1,0 +1,62 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Clock } from '../clock.js'
+import type { Refusal, SendRefusal } from '../http/reply.js'
+import type { ResolvedReauth } from '../options/resolve.js'
+import type { CompleteStore } from '../stores/types.js'
+import type { CheckDeps } from '../verification/check.js'
+import { createVerifiedCheck } from '../verification/check.js'
+import type { CookieAttributes } from './cookie.js'
+import { createStepUpGuards } from './guards.js'
+import { RevocationCache } from './revocations.js'
+import { createStepUpService, type StepUpService } from './service.js'
+import { StepUpTokens } from './tokens.js'
+
+export interface StepUpWiring {
+  store: CompleteStore
+  reauth: ResolvedReauth
+  service: StepUpService
+  tokens: StepUpTokens
+  revocations: RevocationCache
+  cookie: CookieAttributes
+}
+
+/**
+ * The step-up parts, built once: with `reauth` (and a store with the step-up methods),
+ * the service, tokens, revocation cache and guards; without it, only the fail-closed
+ * guard (the startup check refuses routes that use it).
+ */
+export function wireStepUp (deps: {
+  reauth: ResolvedReauth | undefined
+  store: CompleteStore | undefined
+  checkDeps: CheckDeps
+  clock: Clock
+  send: SendRefusal
+  storeUnavailable: Refusal
+  prefix: string
+  cacheTtlMs: number
+  log: FastifyBaseLogger
+}) {
+  const { reauth, store, clock, send } = deps
+  if (reauth === undefined || store === undefined) {
+    return { wiring: undefined, guards: createStepUpGuards(undefined, undefined, send) }
+  }
+  const tokens = new StepUpTokens()
+  const revocations = new RevocationCache(store, deps.cacheTtlMs)
+  const cookie: CookieAttributes = reauth.cookie
+  const guards = createStepUpGuards({
+    check: createVerifiedCheck(deps.checkDeps, 'requireReauth'),
+    tokens,
+    revocations,
+    clock,
+    send,
+    storeUnavailable: deps.storeUnavailable,
+    cookieName: reauth.cookieName,
+    actionCookieName: reauth.actionCookieName,
+    startUrl: `${deps.prefix}/reauth/start`,
+    store,
+    cookie
+  }, reauth.maxAge, send)
+  const service = createStepUpService({ store, tokens, revocations, clock, log: deps.log, maxAge: reauth.maxAge, challengeTtl: reauth.challengeTtl })
+  const wiring: StepUpWiring = { store, reauth, service, tokens, revocations, cookie }
+  return { wiring, guards }
+}
