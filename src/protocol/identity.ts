@@ -164,16 +164,9 @@ function isIdentityStatus (value: unknown): value is ProviderIdentityStatus {
   return typeof value === 'string' && (IDENTITY_STATUSES as readonly string[]).includes(value)
 }
 
-export const identityOwnerSchema: z.ZodType<IdentityOwner> = z.object({
-  email: text,
-  first_name: text,
-  last_name: text
-}).transform((o) => ({ email: o.email ?? null, firstName: o.first_name ?? null, lastName: o.last_name ?? null }))
+export const identityOwnerSchema: z.ZodType<IdentityOwner> = z.object({ email: text, first_name: text, last_name: text }).transform((o) => ({ email: o.email ?? null, firstName: o.first_name ?? null, lastName: o.last_name ?? null }))
 
-export const identityResourceSchema: z.ZodType<IdentityResource> = z.object({
-  type: text,
-  datapoints: record.nullish()
-}).transform((r) => ({ type: r.type ?? null, datapoints: r.datapoints ?? {} }))
+export const identityResourceSchema: z.ZodType<IdentityResource> = z.object({ type: text, datapoints: record.nullish() }).transform((r) => ({ type: r.type ?? null, datapoints: r.datapoints ?? {} }))
 
 export const watchlistSchema: z.ZodType<Watchlist> = z.object({
   clean: z.boolean().nullish(),
@@ -225,19 +218,7 @@ export const identityPageSchema: z.ZodType<IdentityPage> = z.object({
 /** @deprecated the name of identityPageSchema in 0.1 */
 export const identityListSchema = identityPageSchema
 
-export const resourceFileInfoSchema: z.ZodType<ResourceFileInfo> = z.object({
-  id: text,
-  type: text,
-  page: number,
-  created: number,
-  updated: number
-}).transform((f) => ({
-  id: f.id ?? null,
-  type: f.type ?? null,
-  page: f.page ?? null,
-  created: f.created ?? null,
-  updated: f.updated ?? null
-}))
+export const resourceFileInfoSchema: z.ZodType<ResourceFileInfo> = z.object({ id: text, type: text, page: number, created: number, updated: number }).transform((f) => ({ id: f.id ?? null, type: f.type ?? null, page: f.page ?? null, created: f.created ?? null, updated: f.updated ?? null }))
 
 export const resourceSchema: z.ZodType<Resource> = z.object({
   id: text,
