@@ -33,12 +33,14 @@ t.test('resource file is streamed, not buffered', async (t) => {
   await sleep(300)
   t.equal(c.stats().inFlight, 1, 'the slot is held while the body is open (the attempt timer no longer runs)')
   letGo()
+  // the client's own 'close' listener (which releases the slot) was registered first
+  const closed = once(file.body, 'close')
   const parts: Buffer[] = []
   for await (const part of file.body) parts.push(part as Buffer)
   const all = Buffer.concat(parts)
   t.equal(all.length, chunk.length * chunks)
   t.ok(all.subarray(0, chunk.length).equals(chunk))
-  await sleep(10)
+  await closed
   t.equal(c.stats().inFlight, 0, 'the slot is released once the body closed')
 
   const bare = await c.getResourceFile('i1', 'r1', 'bare')
@@ -92,10 +94,11 @@ t.test('a missing file is ApiNotFoundError, and a 5xx is retried like any call',
   await t.rejects(c.getResourceFile('i', 'r', 'missing'), ApiNotFoundError)
   const file = await c.getResourceFile('i', 'r', 'f')
   t.equal(file.contentType, 'video/mp4')
+  const closed = once(file.body, 'close')
   const parts: Buffer[] = []
   for await (const part of file.body) parts.push(part as Buffer)
   t.equal(Buffer.concat(parts).toString(), 'video')
   t.equal(p.requests.length, 3)
-  await sleep(10)
+  await closed
   t.equal(c.stats().inFlight, 0)
 })

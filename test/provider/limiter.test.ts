@@ -88,7 +88,7 @@ t.test('a retry sleeping on its backoff holds no slot and no queue place', async
   const held = gate()
   const p = await provider(t, async (req, res, n) => {
     if (n === 1) {
-      json(res, 503, {}, { 'retry-after': '1' }) // the first call sleeps about a second
+      json(res, 503, {}, { 'retry-after': '2' }) // the first call sleeps about 2 s
       return
     }
     await held.wait
