@@ -11,7 +11,7 @@ import { BENCH_USER, getUserId, median, REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_S
 const CALLS = Number(process.env.BENCH_GUARD_CALLS ?? 1_000_000)
 const REPEATS = Number(process.env.BENCH_GUARD_REPEATS ?? 5)
 
-export async function setupApp (extra = {}) {
+export async function setupApp (extra = {}, routes = () => {}) {
   const sandbox = await createSandbox({ secretApiKey: SECRET_API_KEY, webhookSecret: WEBHOOK_SECRET, processingDelayMs: 0 })
   const app = Fastify({ logger: false })
   await app.register(fastifyPassbase, {
@@ -22,13 +22,15 @@ export async function setupApp (extra = {}) {
     reauth: { secret: REAUTH_SECRET, maxAge: 3600, cookie: { secure: false } },
     ...extra
   })
+  routes(app)
   await app.ready()
   const identity = await sandbox.createIdentity({ status: 'approved' })
   const linked = await app.inject({ method: 'POST', url: '/passbase/verifications', headers: { 'x-user': BENCH_USER }, payload: { identityAccessKey: identity.id } })
   if (linked.statusCode !== 201) throw new Error(`link: ${linked.body}`)
-  const start = await app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: { 'x-user': BENCH_USER } })
+  const start = await app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: { 'x-user': BENCH_USER }, payload: {} })
   await sleep(5)
-  await app.passbase.store.recordAuthentication(identity.id, Date.now())
+  // what an IDENTITY_AUTHENTICATED delivery does
+  await app.passbase.store.recordAuthentication(identity.id, Date.now(), `bench-auth-${Date.now()}`, Date.now() + 86_400_000)
   const done = await app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: { 'x-user': BENCH_USER }, payload: { challengeId: start.json().challengeId } })
   if (done.statusCode !== 200) throw new Error(`step-up: ${done.body}`)
   const cookie = String(done.headers['set-cookie']).split(';')[0]
@@ -76,6 +78,46 @@ async function perCall (fn, request, reply, freshCookie = null) {
 
 async function empty (req, rep) {}
 
+/**
+ * The bound guard's pass path per call: `action()` of a small object, its validation and
+ * digest, the cookie scan, the token (memoised after the first call) and the revocation
+ * check. A bound proof is single-use, so the store's use record is replaced by one that
+ * always says "first use" here (its cost, a Map insert in MemoryStore, is in the HTTP figures).
+ */
+async function boundPerCall () {
+  const details = { type: 'payout', amount: '50.00 EUR', payee: 'DE89 3704 0044 0532 0130 00' }
+  const { app, sandbox } = await setupApp({}, (a) => {
+    a.post('/payout', { preHandler: a.passbase.requireReauth({ action: () => ({ ...details }) }) }, async () => 'ok')
+  })
+  const { stepUpCookie } = await import('../dist/testing.js')
+  const cookie = await stepUpCookie(app, BENCH_USER, { action: { details, route: 'POST /payout' } })
+  app.passbase.store.useToken = async () => true
+  const bound = app.passbase.requireReauth({ action: () => ({ ...details }) })
+  const request = { ...fakeRequest(app, BENCH_USER, `theme=dark; ${cookie}; lang=en`), method: 'POST', routeOptions: { url: '/payout' }, url: '/payout' }
+  const reply = fakeReply()
+  reply.header = function () { return this }
+  const result = await perCall(bound, request, reply)
+  if (reply.refused !== 0) throw new Error(`the bound guard refused ${reply.refused} calls`)
+  await app.close()
+  await sandbox.close()
+  return result
+}
+
+/** requireVerified for a user whose approval expires (one more comparison) beside one whose does not. */
+async function expiryPerCall () {
+  const { app, sandbox } = await setupApp({ expiry: { maxAge: 10 * 365 * 86_400 } })
+  const { setStatus } = await import('../dist/testing.js')
+  await setStatus(app, 'never', 'approved', { expiresAt: null })
+  await setStatus(app, 'expires', 'approved', { expiresAt: Date.now() + 3600_000 })
+  const reply = fakeReply()
+  const never = await perCall(app.requireVerified, fakeRequest(app, 'never'), reply)
+  const expires = await perCall(app.requireVerified, fakeRequest(app, 'expires'), reply)
+  if (reply.refused !== 0) throw new Error('a refusal in the expiry measurement')
+  await app.close()
+  await sandbox.close()
+  return { never, expires, addedNs: expires.nsPerCall - never.nsPerCall }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { app, sandbox, cookie } = await setupApp()
   const reply = fakeReply()
@@ -92,5 +134,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (reply.refused !== 0) throw new Error(`a guard refused ${reply.refused} calls: the measurement is not a cache hit`)
   await app.close()
   await sandbox.close()
-  process.stdout.write(JSON.stringify({ baseline, requireVerified, requireReauth, freshCookie }) + '\n')
+  const boundReauth = await boundPerCall()
+  const expiry = await expiryPerCall()
+  process.stdout.write(JSON.stringify({ baseline, requireVerified, requireReauth, freshCookie, boundReauth, expiry }) + '\n')
 }

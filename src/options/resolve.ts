@@ -32,8 +32,12 @@ function unwrap (issue: z.core.$ZodIssue): z.core.$ZodIssue {
 
 function describe (raw: z.core.$ZodIssue): string {
   const issue = unwrap(raw)
-  const path = [...issue.path, ...(issue.code === 'unrecognized_keys' ? [issue.keys.join(', ')] : [])]
+  const unknown = issue.code === 'unrecognized_keys' && !issue.message.includes('unknown option')
+  const path = [...issue.path, ...(unknown ? [issue.keys.join(', ')] : [])]
     .map((p) => typeof p === 'number' ? `[${p}]` : String(p)).join('.').replace(/\.\[/g, '[') || '(options)'
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message
+  let message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message
+  // schemas shared with the provider client name their field themselves
+  const last = issue.path[issue.path.length - 1]
+  if (typeof last === 'string' && message.startsWith(`${last}: `)) message = message.slice(last.length + 2)
   return `${path}: ${message}`
 }

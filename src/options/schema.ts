@@ -1,6 +1,7 @@
 import { createPrivateKey, KeyObject } from 'node:crypto'
 import { z } from 'zod'
 import type { Clock } from '../clock.js'
+import { providerApiOptionsSchema } from '../provider/options.js'
 import type { PassbaseStore } from '../stores/types.js'
 import type { ErrorResponseBuilder, GetUserId, StatusChange } from './types.js'
 
@@ -75,13 +76,6 @@ const reauthSchema = z.object({
   return { ...r, cookieName, actionCookieName: `${cookieName}_action` }
 })
 
-export const apiSchema = z.object({
-  timeoutMs: z.number().int().positive().default(5000),
-  retries: z.number().int().min(0).max(10).default(2),
-  concurrency: z.number().int().positive().default(16),
-  maxQueue: z.number().int().min(0).default(1000)
-}).strict().default({ timeoutMs: 5000, retries: 2, concurrency: 16, maxQueue: 1000 })
-
 export const optionsSchema = z.object({
   secretApiKey: z.string().min(1),
   webhookSecret: secrets(z.string().regex(/^[\x20-\x7e]{32}$/, 'must be exactly 32 ASCII characters'), 4),
@@ -108,7 +102,7 @@ export const optionsSchema = z.object({
   watchlist: z.enum(['ignore', 'decline']).default('ignore'),
   onStatusChange: fn<(change: StatusChange) => void | Promise<void>>('must be a function').optional(),
   allowUnencryptedWebhooks: z.boolean().default(false),
-  api: apiSchema,
+  api: providerApiOptionsSchema.prefault({}),
   dedupTtl: seconds.default(86_400),
   reconcile: z.object({
     intervalMs: z.number().int().positive().max(2_147_483_647).optional()

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { Clock } from '../clock.js'
+import type { ProviderApiOptions } from '../provider/options.js'
 import type { IdentityStatus, PassbaseStore } from '../stores/types.js'
 
 /**
@@ -70,16 +71,8 @@ export interface PassbaseErrorBody {
  */
 export type ErrorResponseBuilder = (request: FastifyRequest, body: PassbaseErrorBody) => Record<string, unknown>
 
-export interface ApiOptions {
-  /** per attempt, ms; default 5000 */
-  timeoutMs?: number
-  /** extra attempts for retryable failures; default 2 */
-  retries?: number
-  /** concurrent provider requests; default 16 */
-  concurrency?: number
-  /** requests that may wait for a slot; beyond, a call fails at once as provider-unavailable; default 1000 */
-  maxQueue?: number
-}
+/** The provider client's tuning (`api` option): `{ timeoutMs = 5000, retries = 2, concurrency = 16, maxQueue = 1000 }`. */
+export type ApiOptions = ProviderApiOptions
 
 export interface FastifyPassbaseOptions {
   /** sent as `X-API-KEY` */

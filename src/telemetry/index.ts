@@ -1,7 +1,18 @@
-// TEMPORARY (integration placeholder until the provider lane's telemetry module is merged): no-op instruments.
-export function recordGuardRefusal (_guard: string, _code: string): void {}
-export function recordWebhookDelivery (_outcome: string): void {}
-export function recordTransition (_from: string, _to: string): void {}
-export function recordReconcileRepaired (_n: number): void {}
-export function observePendingChanges (_fn: () => Promise<number> | number): () => void { return () => {} }
-export async function withSpan<T> (_name: string, fn: () => Promise<T>): Promise<T> { return await fn() }
+/**
+ * Metrics and traces of fastify-passbase, through `@opentelemetry/api` (no-op until
+ * the host installs an OpenTelemetry SDK). Meter and tracer are named `fastify-passbase`.
+ */
+export {
+  DURATION_BUCKETS_S,
+  TELEMETRY_NAME,
+  observePendingChanges,
+  recordGuardRefusal,
+  recordProviderRequest,
+  recordReconcileRepaired,
+  recordTransition,
+  recordWebhookDelivery,
+  refreshTelemetryProviders
+} from './metrics.js'
+export type { GuardName, PendingChangesSource, ProviderAttemptStatus, WebhookOutcome } from './metrics.js'
+export { SpanKind, errorType, markSpanError, withSpan } from './spans.js'
+export type { WithSpanOptions } from './spans.js'
