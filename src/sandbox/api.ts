@@ -1,22 +1,22 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { apiFaultHook, type ApiFaultContext } from './faults.js'
-import type { IdentityRegistry } from './identities.js'
+import { parseLimit, MAX_LIMIT } from './identities/paging.js'
+import type { IdentityRegistry } from './identities/registry.js'
 import type { ApiCounters } from './stats.js'
 import type { ApiKind } from './types.js'
+import type { WireSettings } from './wire.js'
 
 /** The provider API (Passbase v2), served under `/verification/v2` with `X-API-KEY` checks. */
 
 export const API_PREFIX = '/verification/v2'
-const DEFAULT_LIMIT = 20
-const MAX_LIMIT = 100
 
 export interface ApiContext {
   secretApiKey: string
   identities: IdentityRegistry
   counters: ApiCounters
   faults: ApiFaultContext
-  settings: () => Record<string, unknown>
+  settings: () => WireSettings
 }
 
 interface IdParams { id: string }
@@ -24,19 +24,24 @@ interface ResourceParams extends IdParams { resourceId: string }
 interface FileParams extends ResourceParams { fileId: string }
 interface ListQuery { limit?: string, cursor?: string }
 
-function digest (value: string): Buffer {
+const listSchema = {
+  querystring: {
+    type: 'object',
+    properties: { limit: { type: 'string', maxLength: 8 }, cursor: { type: 'string', maxLength: 512 } }
+  }
+} as const
+
+export function digest (value: string): Buffer {
   return createHash('sha256').update(value).digest()
+}
+
+/** constant-time check of an X-API-KEY header against the digest of the secret key */
+export function keyMatches (header: string | string[] | undefined, expected: Buffer): boolean {
+  return typeof header === 'string' && timingSafeEqual(digest(header), expected)
 }
 
 function notFound (reply: FastifyReply, what: string): FastifyReply {
   return reply.code(404).send({ message: `${what} not found` })
-}
-
-function parseLimit (raw: string | undefined): number | null {
-  if (raw === undefined || raw === '') return DEFAULT_LIMIT
-  if (!/^\d+$/.test(raw)) return null
-  const limit = Number(raw)
-  return limit >= 1 && limit <= MAX_LIMIT ? limit : null
 }
 
 export function providerApi (context: ApiContext) {
@@ -50,8 +55,7 @@ export function providerApi (context: ApiContext) {
     })
     app.addHook('onRequest', apiFaultHook(context.faults))
     app.addHook('onRequest', async (request, reply) => {
-      const key = request.headers['x-api-key']
-      if (typeof key !== 'string' || !timingSafeEqual(digest(key), expected)) {
+      if (!keyMatches(request.headers['x-api-key'], expected)) {
         return reply.code(401).send({ message: 'Unauthorized: missing or invalid X-API-KEY' })
       }
       return undefined
@@ -61,7 +65,7 @@ export function providerApi (context: ApiContext) {
       return identities.get(request.params.id) ?? notFound(reply, 'Identity')
     })
 
-    app.get<{ Querystring: ListQuery }>('/identities', { config: { kind: 'listIdentities' } }, async (request, reply) => {
+    app.get<{ Querystring: ListQuery }>('/identities', { config: { kind: 'listIdentities' }, schema: listSchema }, async (request, reply) => {
       const limit = parseLimit(request.query.limit)
       if (limit === null) return reply.code(400).send({ message: `limit must be an integer in 1..${MAX_LIMIT}` })
       const page = identities.page(limit, request.query.cursor)
@@ -69,9 +73,13 @@ export function providerApi (context: ApiContext) {
       return { cursor: { next: page.next }, data: page.data }
     })
 
-    app.get<{ Params: IdParams }>('/identity/:id/resources', { config: { kind: 'listResources' } }, async (request, reply) => {
-      const resources = identities.resources(request.params.id)
-      return resources === undefined ? notFound(reply, 'Identity') : { data: resources }
+    app.get<{ Params: IdParams, Querystring: ListQuery }>('/identity/:id/resources', { config: { kind: 'listResources' }, schema: listSchema }, async (request, reply) => {
+      const limit = parseLimit(request.query.limit)
+      if (limit === null) return reply.code(400).send({ message: `limit must be an integer in 1..${MAX_LIMIT}` })
+      const page = identities.resources(request.params.id, limit, request.query.cursor)
+      if (page === undefined) return notFound(reply, 'Identity')
+      if (page === null) return reply.code(400).send({ message: 'invalid cursor' })
+      return { cursor: { next: page.next }, data: page.data }
     })
 
     app.get<{ Params: ResourceParams }>('/identity/:id/resources/:resourceId', { config: { kind: 'getResource' } }, async (request, reply) => {

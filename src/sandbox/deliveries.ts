@@ -1,7 +1,7 @@
 import { Agent, request } from 'undici'
 import { encryptWebhook, webhookKey } from '../protocol/crypto.js'
 import { sleep } from './clock.js'
-import type { DeliveryFaults, DeliveryRecord, SandboxStats, WebhookBody } from './types.js'
+import type { DeliveryFaults, DeliveryRecord, SandboxClock, SandboxStats, WebhookBody } from './types.js'
 
 /**
  * The webhook dispatcher: encrypts like Passbase (text/plain base64 AES-256-CBC when a
@@ -21,6 +21,8 @@ export interface DispatcherOptions {
   faults: () => DeliveryFaults
   /** aborted on close: stops retries, delays and requests in flight */
   signal: AbortSignal
+  /** stamps `deliveredAt` (backoff and delays are real time) */
+  clock: SandboxClock
 }
 
 interface Waiter {
@@ -144,7 +146,7 @@ export class Dispatcher {
       body,
       status: outcome.status,
       attempts: outcome.attempts,
-      deliveredAt: Date.now(),
+      deliveredAt: this.#options.clock.now(),
       duplicate,
       dropped
     }

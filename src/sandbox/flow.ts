@@ -1,13 +1,19 @@
 import type { KeyObject } from 'node:crypto'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import { z } from 'zod'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify'
 import { buttonScript } from './button.js'
-import type { IdentityRegistry } from './identities.js'
+import type { IntegrationType, OriginProblem } from './browser/protocol.js'
+import { FlowError, submitSchema, type Submission } from './flow-input.js'
+import type { IdentityRegistry } from './identities/registry.js'
 import { decryptMetadata, InvalidMetadataError } from './metadata.js'
-import { renderFlowPage, type FlowView, type IntegrationType } from './pages.js'
+import { renderFlowPage, type FlowView } from './pages/flow.js'
+import type { RenderedPage } from './pages/html.js'
+import { renderIdentitiesPage } from './pages/identities.js'
 import type { ReviewResult } from './types.js'
 
-/** Browser-side routes: `GET /button.js`, `GET /flow` (the verifier page), `POST /flow/submit`. */
+/**
+ * Browser-side routes: `GET /button.js`, `GET /flow` (the verifier page), `POST
+ * /flow/submit`, `GET /identities` (the identities page) and `GET /`.
+ */
 
 export interface FlowContext {
   publishableApiKey: string
@@ -17,43 +23,27 @@ export interface FlowContext {
   later: (job: () => Promise<unknown>) => void
   review: (id: string, result: ReviewResult) => Promise<unknown>
   authenticate: (id: string) => Promise<unknown>
+  /** the JSON answer of `GET /` */
+  home: () => Record<string, unknown>
 }
 
-const optionalText = (max: number) => z.string().trim().max(max).optional().transform((v) => v === '' ? undefined : v)
-
-const submitSchema = z.object({
-  key: z.string(),
-  integrationType: z.enum(['signup', 'login']).default('signup'),
-  metaData: z.string().nullish(),
-  email: optionalText(320),
-  firstName: optionalText(100),
-  lastName: optionalText(100),
-  decision: z.enum(['approved', 'declined', 'pending']).default('approved'),
-  score: z.number().min(0).max(1).default(0.95),
-  identityAccessKey: optionalText(200),
-  result: z.enum(['pass', 'fail']).default('pass')
-})
-
-type Submission = z.output<typeof submitSchema>
 type Query = Record<string, string | string[] | undefined>
 
-class FlowError extends Error {
-  constructor (readonly statusCode: number, readonly code: string, message: string) {
-    super(message)
-  }
-}
+/** the longest `summary` the login page shows */
+export const MAX_SUMMARY = 1000
 
 function first (value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value) ?? ''
 }
 
-function parentOrigin (raw: string): string {
+/** the host page's origin when `raw` is exactly an http(s) origin */
+export function hostOrigin (raw: string): { origin: string | null, problem: OriginProblem | null } {
+  if (raw === '') return { origin: null, problem: 'missing' }
   try {
     const url = new URL(raw)
-    return url.origin === raw ? raw : '*'
-  } catch {
-    return '*'
-  }
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === raw) return { origin: raw, problem: null }
+  } catch {}
+  return { origin: null, problem: 'invalid' }
 }
 
 function openMetadata (context: FlowContext, metaData: string | null | undefined, log: FastifyBaseLogger): Record<string, unknown> | null {
@@ -80,7 +70,10 @@ function signup (context: FlowContext, input: Submission, log: FastifyBaseLogger
   const identity = context.identities.create({
     status: 'processing',
     owner: { email: input.email, first_name: input.firstName, last_name: input.lastName },
-    metadata
+    metadata,
+    documentType: input.documentType,
+    documentCountry: input.documentCountry,
+    documentExpiry: input.documentExpiry
   })
   const result: ReviewResult = { status: input.decision, score: input.score }
   context.later(() => context.review(identity.id, result))
@@ -99,8 +92,45 @@ function login (context: FlowContext, input: Submission): { identityAccessKey: s
   return { identityAccessKey: identity.id, authenticated: true }
 }
 
+function sendPage (reply: FastifyReply, page: RenderedPage): FastifyReply {
+  return reply
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('content-security-policy', page.csp)
+    .header('x-content-type-options', 'nosniff')
+    .send(page.html)
+}
+
+function flowView (context: FlowContext, q: Query, log: FastifyBaseLogger): FlowView {
+  const integrationType: IntegrationType = first(q.integrationType) === 'login' ? 'login' : 'signup'
+  const { origin, problem } = hostOrigin(first(q.origin))
+  const view: FlowView = {
+    key: first(q.key),
+    integrationType,
+    email: first(q.email),
+    country: first(q.country),
+    metaData: first(q.metaData),
+    metadata: null,
+    identityAccessKey: first(q.identityAccessKey),
+    summary: integrationType === 'login' ? first(q.summary) : '',
+    origin,
+    originProblem: problem
+  }
+  try {
+    checkKey(context, view.key)
+    if (view.summary.length > MAX_SUMMARY) throw new FlowError(400, 'INVALID_SUMMARY', `summary is longer than ${MAX_SUMMARY} characters`)
+    if (integrationType === 'signup') view.metadata = openMetadata(context, view.metaData, log)
+  } catch (err) {
+    const flowError = err as FlowError
+    view.error = { code: flowError.code, message: flowError.message }
+    view.summary = ''
+  }
+  return view
+}
+
 export function flowRoutes (context: FlowContext) {
   return async function routes (app: FastifyInstance): Promise<void> {
+    // the button script and the flow's endpoints are used from the host page's origin
     app.addHook('onRequest', async (_request, reply) => {
       reply.header('access-control-allow-origin', '*')
     })
@@ -115,6 +145,13 @@ export function flowRoutes (context: FlowContext) {
       return reply.code(500).send({ code: 'INTERNAL_ERROR', message: 'sandbox error' })
     })
 
+    app.get('/', async (request, reply) => {
+      if (request.headers.accept?.startsWith('text/html') === true) return reply.redirect('/identities')
+      return context.home()
+    })
+
+    app.get('/identities', async (_request, reply) => sendPage(reply, renderIdentitiesPage()))
+
     app.get('/button.js', async (request, reply) => {
       return reply
         .type('application/javascript; charset=utf-8')
@@ -123,24 +160,7 @@ export function flowRoutes (context: FlowContext) {
     })
 
     app.get<{ Querystring: Query }>('/flow', async (request, reply) => {
-      const q = request.query
-      const view: FlowView = {
-        key: first(q.key),
-        integrationType: (first(q.integrationType) === 'login' ? 'login' : 'signup') satisfies IntegrationType,
-        email: first(q.email),
-        metaData: first(q.metaData),
-        metadata: null,
-        identityAccessKey: first(q.identityAccessKey),
-        origin: parentOrigin(first(q.origin))
-      }
-      try {
-        checkKey(context, view.key)
-        if (view.integrationType === 'signup') view.metadata = openMetadata(context, view.metaData, request.log)
-      } catch (err) {
-        const flowError = err as FlowError
-        view.error = { code: flowError.code, message: flowError.message }
-      }
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderFlowPage(view))
+      return sendPage(reply, renderFlowPage(flowView(context, request.query, request.log)))
     })
 
     app.options('/flow/submit', async (_request, reply) => {

@@ -1,68 +1,55 @@
 import type { KeyObject } from 'node:crypto'
+import type {
+  DocumentType, IdentityStatus, WebhookBody, WireIdentity, WireWatchlist, WireWatchlistListing
+} from './wire.js'
 
-/**
- * Public types of the provider sandbox. Wire objects are snake_case, exactly as
- * the Passbase API v2 sends them; times are Unix seconds unless named otherwise.
- */
+/** Public types of the provider sandbox (its wire types are in wire.ts). */
 
-export type IdentityStatus = 'created' | 'processing' | 'pending' | 'approved' | 'declined'
+export type * from './wire.js'
+
 export type ReviewStatus = 'approved' | 'declined' | 'pending'
 
-export interface WireOwner {
-  email: string
-  first_name: string
-  last_name: string
+/** the sandbox's source of time, epoch milliseconds (structurally the plugin's `Clock`) */
+export interface SandboxClock {
+  now: () => number
 }
 
-export interface WireResourceSummary {
-  type: string
-  datapoints: Record<string, unknown>
-}
-
-/** An identity as `GET /identities/:id` returns it (plus a field clients must tolerate). */
-export interface WireIdentity {
-  id: string
-  status: IdentityStatus
-  owner: WireOwner
-  score: number
-  created: number
-  updated: number
-  resources: WireResourceSummary[]
-  metadata: Record<string, unknown> | null
-  watchlist?: Record<string, unknown>
-  /** an unknown field, to exercise the tolerance of clients */
-  extra_field: string
-}
-
-export interface WireResourceFile {
-  id: string
-}
-
-/** A resource as `GET /identity/:id/resources/:resourceId` returns it. */
-export interface WireResource {
-  id: string
-  type: string
-  datapoints: Record<string, unknown>
-  resource_files: WireResourceFile[]
-  created: number
+/** an owner in the wire's snake_case, or in the camelCase the plugin's client returns */
+export interface OwnerInput {
+  email?: string | null
+  first_name?: string | null
+  last_name?: string | null
+  firstName?: string | null
+  lastName?: string | null
 }
 
 export interface IdentityFields {
   id?: string
+  /** default `created`; also the SDK's `processed`, `verified`, `unverified` */
   status?: IdentityStatus
-  /** default: 0 for created/processing, 0.95 approved, 0.8 pending, 0.3 declined */
+  /** default: 0 for created/processing/processed, 0.95 approved/verified, 0.8 pending, 0.3 declined/unverified */
   score?: number
-  owner?: Partial<WireOwner>
+  owner?: OwnerInput
   metadata?: Record<string, unknown> | null
-  watchlist?: Record<string, unknown>
+  /** merged over the clean default `{ clean: true, listings: {}, media: [], sources: [], types: [] }` */
+  watchlist?: Partial<WireWatchlist>
+  /** default PASSPORT */
+  documentType?: DocumentType
+  /** YYYY-MM-DD, the document's `date_of_expiry` datapoint; default 1–9 years after creation */
+  documentExpiry?: string
+  /** ISO 3166-1 alpha-2, the document's `document_origin_country`; default DE */
+  documentCountry?: string
 }
 
 export interface IdentityPatch {
   status?: IdentityStatus
   score?: number
-  owner?: Partial<WireOwner>
+  owner?: OwnerInput
   metadata?: Record<string, unknown> | null
-  watchlist?: Record<string, unknown>
+  /** merged over the current watchlist */
+  watchlist?: Partial<WireWatchlist>
+  /** YYYY-MM-DD: replaces the document's `date_of_expiry` */
+  documentExpiry?: string
   created?: number
   /** set explicitly; otherwise `updated` is bumped to max(now, previous + 1) */
   updated?: number
@@ -73,22 +60,14 @@ export interface ReviewResult {
   score?: number
 }
 
-export type WebhookEventName =
-  | 'VERIFICATION_COMPLETED'
-  | 'VERIFICATION_REVIEWED'
-  | 'IDENTITY_AUTHENTICATED'
-  | 'DATAPOINT_UPDATED'
-  | 'WATCHLIST_MONITORING'
-
-/** The plaintext JSON body of a webhook. */
-export interface WebhookBody {
-  event: WebhookEventName | string
-  key: string
-  status?: string
-  created?: number
-  updated?: number
-  processed?: number
-  [field: string]: unknown
+/** what `flagWatchlist` puts on the identity; each part has a realistic default */
+export interface WatchlistFlag {
+  /** default ['sanction'], e.g. 'pep', 'adverse-media', 'warning' */
+  types?: string[]
+  /** default: one source per type, e.g. 'ofac-sdn-list' */
+  sources?: string[]
+  /** default: one listing per source, naming the identity's owner */
+  listings?: Record<string, WireWatchlistListing>
 }
 
 export interface DeliveryRecord {
@@ -101,7 +80,7 @@ export interface DeliveryRecord {
   /** HTTP status of the last attempt, null on network error, drop, or no webhook URL */
   status: number | null
   attempts: number
-  /** epoch ms when the last attempt was answered or given up */
+  /** epoch ms (the sandbox's clock) when the last attempt was answered or given up */
   deliveredAt: number
   /** true for the extra copies sent by the `duplicate` fault */
   duplicate: boolean
@@ -160,13 +139,15 @@ export interface SandboxOptions {
   port?: number
   /** default 127.0.0.1 */
   host?: string
-  /** delay before browser-flow deliveries, default 3000 ms */
+  /** delay before browser-flow deliveries, default 3000 ms (a real timer) */
   processingDelayMs?: number
   retry?: RetryOptions
   faults?: Partial<Faults>
   /** seed of the PRNG behind `faults.api.failRate`, default 1 */
   seed?: number
   logger?: boolean
+  /** the time the sandbox reports and decides with; default the system clock */
+  clock?: SandboxClock
 }
 
 export type ApiKind = 'getIdentity' | 'listIdentities' | 'listResources' | 'getResource' | 'getResourceFile' | 'settings'
@@ -202,6 +183,8 @@ export interface Sandbox {
   readonly secretApiKey: string
   readonly publishableApiKey: string
   readonly webhookSecret: string | undefined
+  /** the clock given as `options.clock`, or the system clock */
+  readonly clock: SandboxClock
   /** where deliveries go; may be set after start */
   webhookUrl: string | undefined
   /** mutable at runtime: flip `faults.api.status` etc., or assign a new (partial) object */
@@ -215,10 +198,17 @@ export interface Sandbox {
   getIdentity (id: string): WireIdentity | undefined
   listIdentities (): WireIdentity[]
   setIdentity (id: string, patch: IdentityPatch): WireIdentity
-  /** updates the identity, then delivers VERIFICATION_COMPLETED and VERIFICATION_REVIEWED */
+  /**
+   * updates the identity, then delivers VERIFICATION_COMPLETED (status pending) and, for
+   * approved or declined, VERIFICATION_REVIEWED with that status
+   */
   review (id: string, result: ReviewResult): Promise<DeliveryRecord[]>
   /** delivers IDENTITY_AUTHENTICATED (does not change the identity) */
   authenticate (id: string, options?: AuthenticateOptions): Promise<DeliveryRecord>
+  /** puts the identity on the watchlist (`clean: false`), then delivers WATCHLIST_MONITORING */
+  flagWatchlist (id: string, flag?: WatchlistFlag): Promise<DeliveryRecord>
+  /** clears the identity's watchlist (`clean: true`), then delivers WATCHLIST_MONITORING */
+  clearWatchlist (id: string): Promise<DeliveryRecord>
   /** sends an arbitrary webhook body (encrypted like the others) */
   deliver (body: WebhookBody | Record<string, unknown>): Promise<DeliveryRecord>
   /** resolves with the first recorded delivery matching (existing ones first) */
@@ -229,3 +219,4 @@ export interface Sandbox {
   settled (): Promise<void>
   close (): Promise<void>
 }
+

@@ -3,8 +3,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Script } from 'node:vm'
 import t, { type Test } from 'tap'
-import { createSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js'
-import { decryptWebhook, webhookKey } from '../src/protocol/crypto.js'
+import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js'
+import { decryptWebhook, webhookKey } from '../../src/protocol/crypto.js'
 
 const WEBHOOK_SECRET = 'abcdefghijklmnopqrstuvwxyz012345'
 const PUBLISHABLE = 'pk_test_publishable'
@@ -77,8 +77,10 @@ t.test('GET /button.js serves the button script', async (t) => {
   t.equal(res.headers.get('content-type'), 'application/javascript; charset=utf-8')
   t.equal(res.headers.get('access-control-allow-origin'), '*')
   const script = await res.text()
-  t.match(script, 'window.Passbase.renderButton = renderButton')
+  // v0.2: the bundle of src/sandbox/browser/button.iife.ts (no longer a hand-written template)
+  t.match(script, 'renderButton')
   t.match(script, JSON.stringify(sandbox.url))
+  t.notMatch(script, '__PASSBASE_SANDBOX_ORIGIN__', 'the fallback origin is filled in')
   t.doesNotThrow(() => new Script(script), 'valid JavaScript')
 })
 
@@ -94,15 +96,19 @@ t.test('GET /flow renders the verifier page', async (t) => {
   t.match(html, 'value="ada@example.com"')
   t.match(html, 'value="0.95"')
   t.match(html, '&#34;user_id&#34;: &#34;u-42&#34;', 'the decrypted metadata is shown')
-  t.same(data, { key: PUBLISHABLE, integrationType: 'signup', metaData, origin: 'http://localhost:3000', error: null })
-  const inline = /<script>(.*?)<\/script>/s.exec(html)?.[1] ?? ''
-  t.doesNotThrow(() => new Script(inline), 'the page script is valid JavaScript')
+  t.same(data, { key: PUBLISHABLE, integrationType: 'signup', metaData, origin: 'http://localhost:3000', originProblem: null, error: null })
+  const [, nonce, inline] = /<script nonce="([^"]+)">(.*?)<\/script>/s.exec(html) ?? []
+  t.doesNotThrow(() => new Script(inline ?? ''), 'the page script is valid JavaScript')
+  t.match(res.headers.get('content-security-policy'), `script-src 'nonce-${String(nonce)}'`, 'only the page\'s own script runs')
+  t.notMatch(res.headers.get('content-security-policy'), 'frame-ancestors', 'the flow page is framed by the host page')
 
   const login = await page(sandbox, { key: PUBLISHABLE, integrationType: 'login', identityAccessKey: 'abc', origin: 'not a url' })
   for (const id of ['identity-access-key', 'login-pass', 'login-fail', 'cancel']) t.match(login.html, `data-testid="${id}"`, id)
   t.match(login.html, 'value="abc"')
   t.notMatch(login.html, 'data-testid="decision-approve"')
-  t.equal(login.data.origin, '*', 'an invalid origin falls back to *')
+  // v0.2: never '*': an invalid origin is no target at all
+  t.equal(login.data.origin, null, 'an invalid origin is not a postMessage target')
+  t.equal(login.data.originProblem, 'invalid')
   t.equal(login.data.integrationType, 'login')
 
   const badKey = await page(sandbox, { key: 'pk_wrong' })
@@ -224,4 +230,81 @@ t.test('close cancels flow jobs still waiting for their processing delay', async
   t.ok(Date.now() - started < 5000, 'close does not wait for the delay')
   t.equal(sandbox.deliveries.length, 0)
   t.equal(sandbox.getIdentity(String(res.body.identityAccessKey))?.status, 'processing')
+})
+
+t.test('GET /flow takes only an exact http(s) origin as the postMessage target', async (t) => {
+  const sandbox = await sandboxFor(t)
+  const cases: Array<[string | undefined, string | null, string | null]> = [
+    ['http://localhost:3000', 'http://localhost:3000', null],
+    ['https://shop.example', 'https://shop.example', null],
+    [undefined, null, 'missing'],
+    ['', null, 'missing'],
+    ['*', null, 'invalid'],
+    ['http://localhost:3000/', null, 'invalid'],
+    ['http://localhost:3000/path', null, 'invalid'],
+    ['HTTP://LOCALHOST:3000', null, 'invalid'],
+    ['javascript:alert(1)', null, 'invalid'],
+    ['ftp://files.example', null, 'invalid'],
+    ['null', null, 'invalid']
+  ]
+  for (const [origin, target, problem] of cases) {
+    const query: Record<string, string> = { key: PUBLISHABLE }
+    if (origin !== undefined) query.origin = origin
+    const { data } = await page(sandbox, query)
+    t.same([data.origin, data.originProblem], [target, problem], `origin ${String(origin)}`)
+  }
+})
+
+t.test('the login page shows the summary prominently, escaped; signup ignores it', async (t) => {
+  const sandbox = await sandboxFor(t)
+  const summary = 'Confirm payout of 50.00 EUR to DE89 3704 0044 0532 0130 00 <img src=x onerror=alert(1)> & "more"'
+  const login = await page(sandbox, { key: PUBLISHABLE, integrationType: 'login', identityAccessKey: 'abc', summary, origin: 'http://localhost:3000' })
+  t.match(login.html, 'data-testid="summary"')
+  t.match(login.html, 'Confirm payout of 50.00 EUR to DE89 3704 0044 0532 0130 00 &#60;img src=x onerror=alert(1)&#62; &#38; &#34;more&#34;')
+  t.notMatch(login.html, '<img')
+  t.ok(login.html.indexOf('data-testid="summary"') < login.html.indexOf('data-testid="login-pass"'), 'above the buttons')
+
+  const signup = await page(sandbox, { key: PUBLISHABLE, summary, origin: 'http://localhost:3000' })
+  t.notMatch(signup.html, 'data-testid="summary"')
+  t.notMatch(signup.html, 'Confirm payout')
+
+  const long = await page(sandbox, { key: PUBLISHABLE, integrationType: 'login', summary: 'x'.repeat(1001) })
+  t.match(long.data, { error: { code: 'INVALID_SUMMARY' } })
+  t.notMatch(long.html, 'x'.repeat(1001))
+  t.match((await page(sandbox, { key: PUBLISHABLE, integrationType: 'login', summary: 'y'.repeat(1000) })).html, 'y'.repeat(1000))
+})
+
+t.test('the signup page offers document fields; their values reach the identity', async (t) => {
+  const sandbox = await sandboxFor(t)
+  const { html } = await page(sandbox, { key: PUBLISHABLE, country: 'fr' })
+  for (const id of ['document-type', 'document-country', 'document-expiry']) t.match(html, `data-testid="${id}"`, id)
+  t.match(html, /id="document-expiry" name="documentExpiry" type="date"/)
+  t.match(html, /data-testid="document-country"\s+value="FR"/, 'prefillAttributes.country')
+  t.match((await page(sandbox, { key: PUBLISHABLE, country: '"><b>' })).html, /data-testid="document-country"\s+value="DE"/, 'not a country: the default')
+
+  const res = await submit(sandbox, { key: PUBLISHABLE, documentType: 'DRIVERS_LICENSE', documentCountry: 'at', documentExpiry: '2029-12-31' })
+  t.equal(res.status, 201)
+  const identity = sandbox.getIdentity(String(res.body.identityAccessKey))!
+  t.match(identity.resources[0], { type: 'DRIVERS_LICENSE', datapoints: { date_of_expiry: '2029-12-31', document_origin_country: 'AT' } })
+  t.match(await submit(sandbox, { key: PUBLISHABLE, documentExpiry: '2029-13-01' }), { status: 400, body: { code: 'INVALID_REQUEST', message: /documentExpiry/ } })
+  t.match(await submit(sandbox, { key: PUBLISHABLE, documentCountry: 'A1' }), { status: 400, body: { message: /documentCountry/ } })
+  const blank = await submit(sandbox, { key: PUBLISHABLE, documentExpiry: '', documentCountry: '' })
+  t.equal(blank.status, 201, 'empty fields mean the defaults')
+  t.match(sandbox.getIdentity(String(blank.body.identityAccessKey))!.resources[0].datapoints, { document_origin_country: 'DE', date_of_expiry: /^\d{4}-/ })
+})
+
+t.test('GET / answers JSON, or sends a browser to the identities page', async (t) => {
+  const sandbox = await sandboxFor(t)
+  t.match(await (await fetch(sandbox.url + '/')).json(), { name: 'passbase-sandbox', identitiesPage: sandbox.url + '/identities' })
+  const browser = await fetch(sandbox.url + '/', { headers: { accept: 'text/html,application/xhtml+xml' }, redirect: 'manual' })
+  t.equal(browser.status, 302)
+  t.equal(browser.headers.get('location'), '/identities')
+  const res = await fetch(sandbox.url + '/identities')
+  t.equal(res.status, 200)
+  t.match(res.headers.get('content-security-policy'), "connect-src 'self'")
+  t.match(res.headers.get('content-security-policy'), "frame-ancestors 'none'", 'the identities page cannot be framed')
+  const html = await res.text()
+  for (const id of ['api-key', 'flag-type', 'load', 'identities-body', 'identities-status']) t.match(html, `data-testid="${id}"`, id)
+  const identity = await sandbox.createIdentity()
+  t.notMatch(html + (await (await fetch(sandbox.url + '/identities')).text()), identity.id, 'the page itself holds no identity')
 })

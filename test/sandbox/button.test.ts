@@ -1,6 +1,6 @@
 import { runInNewContext } from 'node:vm'
 import t from 'tap'
-import { buttonScript } from '../src/sandbox/button.js'
+import { buttonScript } from '../../src/sandbox/button.js'
 
 /**
  * Runs button.js against a minimal fake DOM: enough to check renderButton, the
@@ -21,6 +21,7 @@ class FakeElement {
   name = ''
   title = ''
   src = ''
+  readonly style: Record<string, string> = {}
   readonly contentWindow = { frame: true }
   constructor (readonly tagName: string) {}
   setAttribute (name: string, value: string): void { this.attributes.set(name, value) }
@@ -88,7 +89,10 @@ function load (currentScript: { src: string } | null = { src: `${SANDBOX}/button
   })
   const window = Object.assign(new Target(), { location: { origin: 'http://localhost:3000' } }) as Target & {
     location: { origin: string }
-    Passbase?: { renderButton: (el: unknown, key: string, options?: Record<string, unknown>) => { open: () => void, close: () => void } }
+    Passbase?: {
+      renderButton: (el: unknown, key: string, options?: Record<string, unknown>) => { button: FakeElement | null, open: () => void, close: () => void }
+      start: (key?: string, options?: Record<string, unknown>) => void
+    }
   }
   const setTimeout = (fn: () => void): void => { deferred.push(fn) }
   runInNewContext(buttonScript('http://fallback.test:1'), { window, document, URL, URLSearchParams, setTimeout })
@@ -98,12 +102,12 @@ function load (currentScript: { src: string } | null = { src: `${SANDBOX}/button
 }
 
 function recorder () {
-  const calls: Array<[string, unknown]> = []
+  const calls: unknown[][] = []
   const options = {
     onStart: () => { calls.push(['start', undefined]) },
     onSubmitted: (key: unknown) => { calls.push(['submitted', key]) },
     onFinish: (key: unknown) => { calls.push(['finish', key]) },
-    onError: (error: unknown) => { calls.push(['error', error]) }
+    onError: (code: unknown, context: unknown) => { calls.push(['error', code, context]) }
   }
   return { calls, options }
 }
@@ -156,20 +160,21 @@ t.test('errors, cancel and Escape call onError', async (t) => {
 
   handle.open()
   const frame = body.find('passbase-frame')!
-  window.dispatch('message', { origin: SANDBOX, source: frame.contentWindow, data: { source: 'passbase-sandbox', type: 'error', code: 'INVALID_METADATA', message: 'bad' } })
-  t.same(calls.pop(), ['error', { code: 'INVALID_METADATA', message: 'bad' }])
+  // v0.2: onError(errorCode, context) like @passbase/button; the page's precise code is context.reason
+  window.dispatch('message', { origin: SANDBOX, source: frame.contentWindow, data: { source: 'passbase-sandbox', type: 'error', code: 'FATAL_ERROR', step: 'START', reason: 'INVALID_METADATA', message: 'bad' } })
+  t.same(calls.pop(), ['error', 'FATAL_ERROR', { step: 'START', reason: 'INVALID_METADATA', message: 'bad' }])
   t.equal(body.find('passbase-overlay'), undefined)
 
   handle.open()
   body.find('passbase-close')!.click()
-  t.match(calls.pop(), ['error', { code: 'CANCELLED_BY_USER' }])
+  t.match(calls.pop(), ['error', 'CANCELLED_BY_USER', { step: 'START', reason: 'CANCELLED_BY_USER' }])
   t.equal(body.find('passbase-overlay'), undefined)
 
   handle.open()
   document.dispatch('keydown', { key: 'Enter' })
   t.ok(body.find('passbase-overlay'))
   document.dispatch('keydown', { key: 'Escape' })
-  t.match(calls.pop(), ['error', { code: 'CANCELLED_BY_USER' }])
+  t.match(calls.pop(), ['error', 'CANCELLED_BY_USER', { step: 'START' }])
   t.equal(document.listeners.get('keydown')?.size, 0)
 
   handle.open()
@@ -214,4 +219,70 @@ t.test('a throwing callback does not break the button', async (t) => {
   t.equal(body.find('passbase-overlay'), undefined, 'closed before the callback ran')
   t.equal(deferred.length, 1, 'the error is rethrown asynchronously')
   t.throws(() => deferred[0](), /host bug/)
+})
+
+t.test('onError reports the step the flow page was at, and only the three error codes', async (t) => {
+  const { window, body, host, Passbase } = load()
+  const { calls, options } = recorder()
+  const handle = Passbase.renderButton(host, 'pk_live', options)
+  handle.open()
+  const frame = body.find('passbase-frame')!
+  const post = (data: Record<string, unknown>): void => {
+    window.dispatch('message', { origin: SANDBOX, source: frame.contentWindow, data: { source: 'passbase-sandbox', ...data } })
+  }
+  post({ type: 'step', step: 'SUMMARY' })
+  post({ type: 'error', code: 'INVALID_METADATA', message: 'not one of the three' })
+  post({ type: 'finish', identityAccessKey: '' })
+  post({ type: 'finish', identityAccessKey: 42 })
+  post({ type: 'submitted', identityAccessKey: 'x'.repeat(201) })
+  t.same(calls, [['start', undefined]], 'malformed messages are ignored')
+  t.ok(body.find('passbase-overlay'), 'still open')
+  body.find('passbase-close')!.click()
+  t.same(calls.pop(), ['error', 'CANCELLED_BY_USER', { step: 'SUMMARY', reason: 'CANCELLED_BY_USER', message: 'The user cancelled the verification' }])
+
+  handle.open()
+  const again = body.find('passbase-frame')!
+  window.dispatch('message', { origin: SANDBOX, source: again.contentWindow, data: { source: 'passbase-sandbox', type: 'step', step: 'FACE_AUTHENTICATION' } })
+  window.dispatch('message', { origin: SANDBOX, source: again.contentWindow, data: { source: 'passbase-sandbox', type: 'error', code: 'BIOMETRIC_AUTHENTICATION_FAILED', reason: 'BIOMETRIC_AUTHENTICATION_FAILED', message: 'no match' } })
+  t.same(calls.pop(), ['error', 'BIOMETRIC_AUTHENTICATION_FAILED', { step: 'FACE_AUTHENTICATION', reason: 'BIOMETRIC_AUTHENTICATION_FAILED', message: 'no match' }],
+    'without a step in the message: the last step reported')
+})
+
+t.test('hidden renders no button; Passbase.start opens the flow', async (t) => {
+  const { head, body, host, Passbase } = load()
+  t.throws(() => { Passbase.start() }, /render a button first, or pass a publishable API key/)
+  host.appendChild(new FakeElement('span'))
+  const { calls, options } = recorder()
+  const handle = Passbase.renderButton(host, 'pk_hidden', { ...options, hidden: true, prefillAttributes: { email: 'ada@example.com', country: 'fr' } })
+  t.equal(handle.button, null)
+  t.equal(host.children.length, 0, 'nothing rendered')
+  t.equal(head.children.length, 0, 'no style injected')
+
+  Passbase.start()
+  const url = new URL(body.find('passbase-frame')!.src)
+  t.same(Object.fromEntries(url.searchParams), {
+    key: 'pk_hidden', integrationType: 'signup', origin: 'http://localhost:3000', email: 'ada@example.com', country: 'fr'
+  }, 'start() opens the last rendered button\'s flow')
+  t.same(calls, [['start', undefined]])
+  Passbase.start()
+  t.equal(body.children.filter((c) => c.getAttribute('data-testid') === 'passbase-overlay').length, 1, 'one flow at a time')
+  handle.close()
+
+  const login: unknown[] = []
+  Passbase.start('pk_direct', { integrationType: 'login', identityAccessKey: 'id-3', summary: 'Confirm payout of 50.00 EUR', onStart: () => { login.push('start') } })
+  const direct = new URL(body.find('passbase-frame')!.src)
+  t.same(Object.fromEntries(direct.searchParams), {
+    key: 'pk_direct', integrationType: 'login', origin: 'http://localhost:3000', identityAccessKey: 'id-3', summary: 'Confirm payout of 50.00 EUR'
+  }, 'start(key, options) opens that flow, without a button')
+  t.same(login, ['start'])
+  t.equal(body.find('passbase-dialog')!.getAttribute('aria-label'), 'Log in with Passbase')
+})
+
+t.test('summary goes to the login flow only; theme.accentColor colours the button', async (t) => {
+  const { body, host, Passbase } = load()
+  const handle = Passbase.renderButton(host, 'pk', { summary: 'ignored in signup', theme: { accentColor: '#ff0000', darkMode: true } })
+  t.equal(handle.button!.style.background, '#ff0000')
+  handle.open()
+  t.equal(new URL(body.find('passbase-frame')!.src).searchParams.get('summary'), null)
+  t.equal(body.find('passbase-frame')!.getAttribute('allow'), 'camera; microphone')
 })

@@ -1,18 +1,23 @@
 import { spawn } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import t from 'tap'
-import { isEntry, main, USAGE } from '../src/sandbox/cli.js'
+import { isEntry, main, USAGE } from '../../src/sandbox/cli.js'
+import { parseEnv } from '../../src/sandbox/cli/env-file.js'
 
-const CLI = fileURLToPath(new URL('../src/sandbox/cli.ts', import.meta.url))
+/** The CLI: `serve` (main() and a spawned process), secrets handling, the env file. */
 
+const CLI = fileURLToPath(new URL('../../src/sandbox/cli.ts', import.meta.url))
+
+/** the CLI's I/O, with a fresh working directory (where the env file goes by default) */
 function io (env: Record<string, string | undefined> = {}) {
   const out: string[] = []
   const err: string[] = []
-  return { out, err, io: { out: (l: string) => { out.push(l) }, err: (l: string) => { err.push(l) }, env } }
+  const cwd = mkdtempSync(join(tmpdir(), 'passbase-cli-cwd-'))
+  return { out, err, cwd, io: { out: (l: string) => { out.push(l) }, err: (l: string) => { err.push(l) }, env, cwd } }
 }
 
 t.test('--help prints the usage', async (t) => {
@@ -33,10 +38,11 @@ t.test('bad arguments exit 2 with a message and the usage', async (t) => {
 t.test('a start failure exits 1', async (t) => {
   const c = io()
   t.same(await main(['--webhook-secret', 'too short'], c.io), { code: 1 })
-  t.match(c.err.join('\n'), /cannot start: webhook secret must be exactly 32 ASCII characters/)
+  // v0.2: the message names the option
+  t.match(c.err.join('\n'), /cannot start: sandbox: webhookSecret must be exactly 32 ASCII characters/)
 })
 
-t.test('without keys it generates and prints them', async (t) => {
+t.test('without keys it generates them, writes them to a 0600 env file and never prints them', async (t) => {
   const c = io()
   const result = await main([], c.io)
   t.equal(result.code, 0)
@@ -46,9 +52,26 @@ t.test('without keys it generates and prints them', async (t) => {
   t.match(sandbox.secretApiKey, /^sk_sandbox_/)
   t.match(sandbox.publishableApiKey, /^pk_sandbox_/)
   t.equal(sandbox.webhookSecret?.length, 32)
-  for (const text of [sandbox.url, sandbox.apiBaseUrl, sandbox.buttonUrl, sandbox.secretApiKey, sandbox.publishableApiKey, sandbox.webhookSecret!]) {
+  for (const text of [sandbox.url, sandbox.apiBaseUrl, sandbox.buttonUrl, sandbox.publishableApiKey]) {
     t.match(out, text)
   }
+  // v0.2: secrets are no longer printed
+  t.notMatch(out + c.err.join('\n'), sandbox.secretApiKey)
+  t.notMatch(out + c.err.join('\n'), sandbox.webhookSecret!)
+  const file = join(c.cwd, '.passbase-sandbox.env')
+  t.match(out, `secret API key:       set (generated, in ${file})`)
+  t.match(out, `webhook secret:       set (generated, in ${file})`)
+  t.match(out, `env file:             ${file} (mode 0600, holds the secrets)`)
+  t.equal(statSync(file).mode & 0o777, 0o600)
+  t.same(parseEnv(readFileSync(file, 'utf8')), {
+    PASSBASE_SANDBOX_URL: sandbox.url,
+    PASSBASE_API_BASE_URL: sandbox.apiBaseUrl,
+    PASSBASE_BUTTON_URL: sandbox.buttonUrl,
+    PASSBASE_SECRET_API_KEY: sandbox.secretApiKey,
+    PASSBASE_PUBLISHABLE_API_KEY: sandbox.publishableApiKey,
+    PASSBASE_WEBHOOK_SECRET: sandbox.webhookSecret
+  })
+  t.same(c.err, [], 'no warning')
   t.match(out, '(not set: deliveries are recorded, not sent)')
   t.match(out, '(not set: metaData is ignored)')
   const res = await fetch(sandbox.apiBaseUrl + '/settings', { headers: { 'x-api-key': sandbox.secretApiKey } })
@@ -70,6 +93,14 @@ t.test('flags win over the environment, which wins over generated keys', async (
   const a = await main(['--processing-delay', '10'], fromEnv.io)
   t.teardown(() => a.stop?.())
   t.match(a.sandbox, { secretApiKey: 'sk_env', publishableApiKey: 'pk_env', webhookSecret: 'E'.repeat(32), webhookUrl: 'http://127.0.0.1:9/env' })
+  const envOut = fromEnv.out.join('\n')
+  t.match(envOut, /secret API key: +set \(from PASSBASE_SECRET_API_KEY\)/)
+  t.match(envOut, /webhook secret: +set \(from PASSBASE_WEBHOOK_SECRET\)/)
+  t.match(envOut, /env file: +\(none\)/)
+  t.notMatch(envOut, 'sk_env')
+  t.notMatch(envOut, 'E'.repeat(32))
+  t.same(fromEnv.err, [])
+  t.notOk(existsSync(join(fromEnv.cwd, '.passbase-sandbox.env')), 'nothing generated: no env file unless asked')
 
   const fromFlags = io(env)
   const b = await main([
@@ -79,6 +110,12 @@ t.test('flags win over the environment, which wins over generated keys', async (
   t.teardown(() => b.stop?.())
   t.match(b.sandbox, { secretApiKey: 'sk_flag', publishableApiKey: 'pk_flag', webhookSecret: 'F'.repeat(32), webhookUrl: 'http://127.0.0.1:9/flag' })
   t.match(fromFlags.out.join('\n'), /metadata public key: +loaded/)
+  t.match(fromFlags.out.join('\n'), /secret API key: +set \(from --secret-api-key\)/)
+  t.notMatch(fromFlags.out.join('\n'), 'sk_flag')
+  t.same(fromFlags.err, [
+    'fastify-passbase-sandbox: warning: --secret-api-key puts a secret in the process list (visible with ps); set PASSBASE_SECRET_API_KEY instead',
+    'fastify-passbase-sandbox: warning: --webhook-secret puts a secret in the process list (visible with ps); set PASSBASE_WEBHOOK_SECRET instead'
+  ])
 
   const plain = io(env)
   const c = await main(['--plain-webhooks'], plain.io)
@@ -117,8 +154,9 @@ t.test('isEntry recognises the bin, also through a symlink', async (t) => {
 })
 
 t.test('run as a program it serves until SIGTERM', async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), 'passbase-cli-child-'))
   const child = spawn(process.execPath, [...process.execArgv, CLI, '--port', '0', '--secret-api-key', 'sk_child'], {
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: ['ignore', 'pipe', 'pipe'], cwd
   })
   let out = ''
   child.stdout.setEncoding('utf8')
@@ -136,4 +174,38 @@ t.test('run as a program it serves until SIGTERM', async (t) => {
   child.kill('SIGTERM')
   t.equal(await exited, 0)
   t.match(out, 'Received SIGTERM, closing.')
+})
+
+t.test('--env-file: written 0600 over an older file; a file that cannot be written stops the start', async (t) => {
+  const odd = `it's "q" #!$\`\\ `.padEnd(32, 'x')
+  const c = io({ PASSBASE_SECRET_API_KEY: 'sk from env with spaces', PASSBASE_WEBHOOK_SECRET: odd })
+  const path = join(c.cwd, 'sandbox.env')
+  writeFileSync(path, 'OLD=1\n', { mode: 0o644 })
+  const result = await main(['--env-file', 'sandbox.env'], c.io)
+  t.teardown(() => result.stop?.())
+  t.equal(result.code, 0, c.err.join('\n'))
+  t.equal(statSync(path).mode & 0o777, 0o600, 'mode 0600, whatever the old file had')
+  const values = parseEnv(readFileSync(path, 'utf8'))
+  t.equal(values.OLD, undefined, 'replaced, not appended')
+  t.equal(values.PASSBASE_SECRET_API_KEY, 'sk from env with spaces')
+  t.equal(values.PASSBASE_WEBHOOK_SECRET, odd, 'a value with quotes survives the round trip')
+  t.match(c.out.join('\n'), /secret API key: +set \(from PASSBASE_SECRET_API_KEY\)/)
+  t.match(c.out.join('\n'), `env file:             ${path} (mode 0600`)
+
+  const viaEnv = io({ PASSBASE_SANDBOX_ENV_FILE: 'from-env.env' })
+  const second = await main(['--plain-webhooks'], viaEnv.io)
+  t.teardown(() => second.stop?.())
+  t.notOk('PASSBASE_WEBHOOK_SECRET' in parseEnv(readFileSync(join(viaEnv.cwd, 'from-env.env'), 'utf8')), 'plain webhooks: no webhook secret')
+
+  const broken = io()
+  const failed = await main(['--env-file', 'missing-dir/x.env'], broken.io)
+  t.equal(failed.code, 1)
+  t.match(broken.err.join('\n'), /cannot write the env file .*missing-dir\/x\.env/)
+  t.equal(failed.sandbox, undefined)
+})
+
+t.test('parseEnv reads what writeEnvFile writes, and common dotenv forms', async (t) => {
+  t.same(parseEnv([
+    '# comment', '', 'A=plain', "B='single quoted # not a comment'", 'C="json \\"quoted\\""', 'export D=exported', 'not a line', 'E = spaced '
+  ].join('\n')), { A: 'plain', B: 'single quoted # not a comment', C: 'json "quoted"', D: 'exported', E: 'spaced' })
 })

@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import t from 'tap'
-import { createSandbox } from '../src/sandbox/index.js'
+import { createSandbox } from '../../src/sandbox/index.js'
 
 /**
  * The button and the verification page in a real browser (Debian's Chromium), the
@@ -31,16 +31,22 @@ if (!existsSync(CHROMIUM)) {
     <script src="${sandbox.buttonUrl}"></script>
     <script>
       window.events = []
+      window.contexts = []
+      window.messages = []
+      window.addEventListener('message', (event) => { messages.push([event.origin, event.data]) })
       const q = new URLSearchParams(location.search)
       Passbase.renderButton(document.getElementById('verify'), q.get('key'), {
         integrationType: q.get('type') || 'signup',
         identityAccessKey: q.get('iak') || undefined,
         metaData: q.get('metaData') || undefined,
-        prefillAttributes: { email: q.get('email') || undefined },
+        summary: q.get('summary') || undefined,
+        hidden: q.get('hidden') === '1',
+        prefillAttributes: { email: q.get('email') || undefined, country: q.get('country') || undefined },
         onStart: () => events.push(['start']),
         onSubmitted: (key) => events.push(['submitted', key]),
         onFinish: (key) => events.push(['finish', key]),
-        onError: (error) => events.push(['error', error.code])
+        // @passbase/button 4.4.0's signature: (errorCode, context)
+        onError: (code, context) => { events.push(['error', code]); contexts.push(context) }
       })
     </script></body></html>`
   const host = createServer((_req, res) => {
@@ -72,6 +78,10 @@ if (!existsSync(CHROMIUM)) {
     return await page.evaluate(() => (window as unknown as { events: unknown[][] }).events)
   }
 
+  async function contexts (page: Page): Promise<unknown[]> {
+    return await page.evaluate(() => (window as unknown as { contexts: unknown[] }).contexts)
+  }
+
   t.test('signup: pick decline with a score, submit, get the key and the webhooks', async (t) => {
     const metaData = privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING },
       Buffer.from(JSON.stringify({ user_id: 'u-7' }))).toString('base64')
@@ -83,6 +93,7 @@ if (!existsSync(CHROMIUM)) {
     t.match(await flow.getByTestId('metadata').textContent(), '"user_id": "u-7"')
     await flow.getByTestId('decision-decline').check()
     await flow.getByTestId('score').fill('0.5')
+    await flow.getByTestId('document-expiry').fill('2031-03-31')
     await flow.getByTestId('submit').click()
     const seen = await events(page, 3)
     t.same(seen.map((e) => e[0]), ['start', 'submitted', 'finish'])
@@ -92,6 +103,9 @@ if (!existsSync(CHROMIUM)) {
     t.match(sandbox.getIdentity(id), { status: 'processing', metadata: { user_id: 'u-7' }, owner: { email: 'ada@example.com' } })
     await sandbox.waitForDelivery((d) => d.key === id && d.event === 'VERIFICATION_REVIEWED')
     t.match(sandbox.getIdentity(id), { status: 'declined', score: 0.5 })
+    t.equal(sandbox.getIdentity(id)?.resources[0].datapoints.date_of_expiry, '2031-03-31', 'the date field reaches the document')
+    const origins = await page.evaluate(() => (window as unknown as { messages: Array<[string, unknown]> }).messages.map((m) => m[0]))
+    t.same([...new Set(origins)], [sandbox.url], 'every message came from the sandbox')
   })
 
   t.test('cancel and a bad publishable key call onError', async (t) => {
@@ -101,15 +115,20 @@ if (!existsSync(CHROMIUM)) {
     await page.frameLocator('[data-testid="passbase-frame"]').getByTestId('cancel').click()
     t.same(await events(page, 2), [['start'], ['error', 'CANCELLED_BY_USER']])
 
+    t.same(await contexts(page), [{ step: 'SUMMARY', reason: 'CANCELLED_BY_USER', message: 'The user cancelled the verification' }])
+
+    // v0.2: errorCode is one of @passbase/button's three; the sandbox's precise code is context.reason
     const bad = await open({ key: 'pk_unknown' })
     t.teardown(() => bad.close())
     await bad.getByTestId('passbase-verify-button').click()
-    t.same(await events(bad, 2), [['start'], ['error', 'INVALID_PUBLISHABLE_KEY']])
+    t.same(await events(bad, 2), [['start'], ['error', 'FATAL_ERROR']])
+    t.match(await contexts(bad), [{ step: 'START', reason: 'INVALID_PUBLISHABLE_KEY' }])
 
     const badMeta = await open({ metaData: 'AAAA' })
     t.teardown(() => badMeta.close())
     await badMeta.getByTestId('passbase-verify-button').click()
-    t.same(await events(badMeta, 2), [['start'], ['error', 'INVALID_METADATA']])
+    t.same(await events(badMeta, 2), [['start'], ['error', 'FATAL_ERROR']])
+    t.match(await contexts(badMeta), [{ step: 'START', reason: 'INVALID_METADATA' }])
   })
 
   t.test('login: pass authenticates, fail reports BIOMETRIC_AUTHENTICATION_FAILED', async (t) => {
@@ -128,6 +147,7 @@ if (!existsSync(CHROMIUM)) {
     await page.getByTestId('passbase-login-button').click()
     await flow.getByTestId('login-fail').click()
     t.same((await events(page, 4)).slice(2), [['start'], ['error', 'BIOMETRIC_AUTHENTICATION_FAILED']])
+    t.match(await contexts(page), [{ step: 'FACE_AUTHENTICATION', reason: 'BIOMETRIC_AUTHENTICATION_FAILED' }])
     await sandbox.settled()
     t.equal(sandbox.deliveries.filter((d) => d.key === identity.id).length, 1, 'no webhook for a failed login')
   })
@@ -150,5 +170,75 @@ if (!existsSync(CHROMIUM)) {
     await invalid.getByTestId('submit').click()
     await invalid.getByTestId('flow-status').filter({ hasText: 'INVALID_REQUEST' }).waitFor()
     t.equal(await invalid.getByTestId('submit').isEnabled(), true, 'the form can be corrected')
+  })
+
+  t.test('hidden renders no button; Passbase.start() opens the flow', async (t) => {
+    const page = await open({ hidden: '1', email: 'hidden@example.com', country: 'at' })
+    t.teardown(() => page.close())
+    t.equal(await page.locator('#verify').innerHTML(), '', 'nothing rendered')
+    await page.evaluate(() => { (window as unknown as { Passbase: { start: () => void } }).Passbase.start() })
+    const flow = page.frameLocator('[data-testid="passbase-frame"]')
+    t.equal(await flow.getByTestId('email').inputValue(), 'hidden@example.com')
+    t.equal(await flow.getByTestId('document-country').inputValue(), 'AT')
+    await flow.getByTestId('submit').click()
+    const seen = await events(page, 3)
+    t.same(seen.map((e) => e[0]), ['start', 'submitted', 'finish'])
+  })
+
+  t.test('login with a summary: shown prominently, as text', async (t) => {
+    const identity = await sandbox.createIdentity({ status: 'approved' })
+    const summary = 'Confirm payout of 50.00 EUR to DE89 3704 <img src=x onerror="parent.pwned=1">'
+    const page = await open({ type: 'login', iak: identity.id, summary })
+    t.teardown(() => page.close())
+    await page.getByTestId('passbase-login-button').click()
+    const flow = page.frameLocator('[data-testid="passbase-frame"]')
+    t.equal(await flow.getByTestId('summary').textContent(), summary)
+    t.equal(await flow.locator('img').count(), 0, 'no element made from it')
+    await flow.getByTestId('login-pass').click()
+    t.same(await events(page, 2), [['start'], ['finish', identity.id]])
+    t.equal(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined)
+  })
+
+  t.test('embedded without a valid origin the flow posts nothing', async (t) => {
+    const page = await browser.newPage()
+    t.teardown(() => page.close())
+    await page.goto(hostUrl)
+    for (const origin of ['', '*']) {
+      await page.evaluate(({ src }) => {
+        const frame = document.createElement('iframe')
+        frame.src = src
+        frame.setAttribute('data-testid', 'bare-frame')
+        document.body.replaceChildren(frame)
+      }, { src: `${sandbox.url}/flow?key=${PUBLISHABLE}${origin === '' ? '' : `&origin=${encodeURIComponent(origin)}`}` })
+      const frame = page.frameLocator('[data-testid="bare-frame"]')
+      await frame.getByTestId('flow-origin').filter({ hasText: 'Nothing is sent.' }).waitFor()
+      t.equal(await frame.getByTestId('submit').isDisabled(), true, `origin ${JSON.stringify(origin)}: the form is disabled`)
+      await frame.getByTestId('cancel').click({ force: true }).catch(() => {})
+      t.same(await page.evaluate(() => (window as unknown as { messages: unknown[] }).messages), [], 'no message reached the host page')
+    }
+  })
+
+  t.test('the identities page flags an identity on the watchlist', async (t) => {
+    const identity = await sandbox.createIdentity({ status: 'approved' })
+    const page = await browser.newPage()
+    t.teardown(() => page.close())
+    await page.goto(sandbox.url + '/')
+    t.equal(new URL(page.url()).pathname, '/identities', 'a browser at / lands on the identities page')
+    await page.getByTestId('api-key').fill('wrong')
+    await page.getByTestId('load').click()
+    await page.getByTestId('identities-status').filter({ hasText: 'HTTP 401' }).waitFor()
+    await page.getByTestId('api-key').fill('sk_browser')
+    await page.getByTestId('load').click()
+    await page.getByTestId(`identity-${identity.id}`).waitFor()
+    t.equal(await page.getByTestId(`watchlist-${identity.id}`).textContent(), 'clean')
+    await page.getByTestId('flag-type').selectOption('pep')
+    await page.getByTestId(`flag-${identity.id}`).click()
+    await page.getByTestId(`watchlist-${identity.id}`).filter({ hasText: 'flagged: pep' }).waitFor()
+    t.match(sandbox.getIdentity(identity.id)?.watchlist, { clean: false, types: ['pep'] })
+    t.match(await page.getByTestId('identities-status').textContent(), `WATCHLIST_MONITORING for ${identity.id}`)
+    await page.reload()
+    await page.getByTestId(`clear-${identity.id}`).click()
+    await page.getByTestId(`watchlist-${identity.id}`).filter({ hasText: 'clean' }).waitFor()
+    t.equal(sandbox.getIdentity(identity.id)?.watchlist.clean, true)
   })
 }

@@ -1,0 +1,184 @@
+import type { SandboxButtonApi, SandboxButtonHandle, SandboxButtonOptions, SandboxErrorContext } from './button-api.js'
+import { BUTTON_ERROR_CODES, MESSAGE_SOURCE, type ButtonErrorCode, type FlowStep } from './protocol.js'
+
+/**
+ * `GET /button.js`: installs `window.Passbase` with @passbase/button 4.4.0's API. Opening
+ * the flow shows the sandbox's `/flow` page in an in-page overlay iframe; the page answers
+ * with postMessage (only messages from that frame and the sandbox's origin count) and the
+ * script calls onStart / onSubmitted / onFinish / onError(errorCode, { step }).
+ */
+
+// replaced by the server with the sandbox's origin, for when document.currentScript is unavailable
+const FALLBACK_ORIGIN = '__PASSBASE_SANDBOX_ORIGIN__'
+const STYLE_ID = 'passbase-sandbox-style'
+const CSS = [
+  '.passbase-button { font: 600 15px/1 system-ui, sans-serif; padding: 12px 20px; border: 0; border-radius: 8px;',
+  '  background: #2f5bea; color: #fff; cursor: pointer; }',
+  '.passbase-button:hover { filter: brightness(.9); }',
+  '.passbase-overlay { position: fixed; inset: 0; z-index: 2147483646; background: rgba(15, 20, 40, .55);',
+  '  display: flex; align-items: center; justify-content: center; }',
+  '.passbase-dialog { position: relative; width: min(440px, 96vw); height: min(700px, 94vh); }',
+  '.passbase-frame { width: 100%; height: 100%; border: 0; border-radius: 12px; background: #f4f6fb; }',
+  '.passbase-close { position: absolute; top: 8px; right: 8px; border: 0; background: transparent; font-size: 20px;',
+  '  cursor: pointer; color: #5b6285; }'
+].join('\n')
+
+interface Active {
+  overlay: HTMLElement
+  onMessage: (event: MessageEvent) => void
+  onKey: (event: KeyboardEvent) => void
+}
+
+const script = document.currentScript as HTMLScriptElement | null
+const ORIGIN = script !== null && script.src !== '' ? new URL(script.src).origin : FALLBACK_ORIGIN
+let active: Active | null = null
+let last: { key: string, options: SandboxButtonOptions } | null = null
+
+function injectStyle (): void {
+  if (document.getElementById(STYLE_ID) !== null) return
+  const style = document.createElement('style')
+  style.id = STYLE_ID
+  style.textContent = CSS
+  document.head.appendChild(style)
+}
+
+/** a host callback: its exceptions are rethrown asynchronously, never break the button */
+function call<A extends unknown[]> (fn: ((...args: A) => void) | undefined, ...args: A): void {
+  if (typeof fn !== 'function') return
+  try {
+    fn(...args)
+  } catch (err) {
+    setTimeout(() => { throw err })
+  }
+}
+
+function close (): void {
+  if (active === null) return
+  window.removeEventListener('message', active.onMessage)
+  document.removeEventListener('keydown', active.onKey)
+  active.overlay.remove()
+  active = null
+}
+
+function fail (options: SandboxButtonOptions, code: ButtonErrorCode, context: SandboxErrorContext): void {
+  close()
+  call(options.onError, code, context)
+}
+
+function flowUrl (publishableKey: string, options: SandboxButtonOptions): string {
+  const login = options.integrationType === 'login'
+  const params = new URLSearchParams()
+  params.set('key', publishableKey ?? '')
+  params.set('integrationType', login ? 'login' : 'signup')
+  params.set('origin', window.location.origin)
+  if (typeof options.metaData === 'string' && options.metaData !== '') params.set('metaData', options.metaData)
+  const prefill = options.prefillAttributes ?? {}
+  if (typeof prefill.email === 'string' && prefill.email !== '') params.set('email', prefill.email)
+  if (typeof prefill.country === 'string' && prefill.country !== '') params.set('country', prefill.country)
+  if (typeof options.identityAccessKey === 'string' && options.identityAccessKey !== '') {
+    params.set('identityAccessKey', options.identityAccessKey)
+  }
+  if (login && typeof options.summary === 'string' && options.summary !== '') params.set('summary', options.summary)
+  return `${ORIGIN}/flow?${params.toString()}`
+}
+
+function element<K extends keyof HTMLElementTagNameMap> (tag: K, className: string, testId: string): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag)
+  el.className = className
+  el.setAttribute('data-testid', testId)
+  return el
+}
+
+function isKey (value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 200
+}
+
+function open (publishableKey: string, options: SandboxButtonOptions): void {
+  if (active !== null) return
+  const login = options.integrationType === 'login'
+  let step: FlowStep = 'START'
+  const cancel = (): void => {
+    fail(options, 'CANCELLED_BY_USER', { step, reason: 'CANCELLED_BY_USER', message: 'The user cancelled the verification' })
+  }
+
+  const overlay = element('div', 'passbase-overlay', 'passbase-overlay')
+  const dialog = element('div', 'passbase-dialog', 'passbase-dialog')
+  dialog.setAttribute('role', 'dialog')
+  dialog.setAttribute('aria-modal', 'true')
+  dialog.setAttribute('aria-label', login ? 'Log in with Passbase' : 'Verify your identity')
+  const frame = element('iframe', 'passbase-frame', 'passbase-frame')
+  frame.name = 'passbase-flow'
+  frame.title = 'Passbase verification'
+  frame.setAttribute('allow', 'camera; microphone')
+  frame.src = flowUrl(publishableKey, options)
+  const closeButton = element('button', 'passbase-close', 'passbase-close')
+  closeButton.type = 'button'
+  closeButton.setAttribute('aria-label', 'Close')
+  closeButton.textContent = '\u00d7'
+  closeButton.addEventListener('click', cancel)
+  dialog.appendChild(frame)
+  dialog.appendChild(closeButton)
+  overlay.appendChild(dialog)
+
+  const onMessage = (event: MessageEvent): void => {
+    if (event.origin !== ORIGIN || event.source !== frame.contentWindow) return
+    const message = event.data as Record<string, unknown> | null
+    if (message === null || typeof message !== 'object' || message.source !== MESSAGE_SOURCE) return
+    if (message.type === 'step' && typeof message.step === 'string') {
+      step = message.step as FlowStep
+    } else if (message.type === 'submitted' && isKey(message.identityAccessKey)) {
+      call(options.onSubmitted, message.identityAccessKey)
+    } else if (message.type === 'finish' && isKey(message.identityAccessKey)) {
+      close()
+      call(options.onFinish, message.identityAccessKey)
+    } else if (message.type === 'error' && BUTTON_ERROR_CODES.includes(message.code as ButtonErrorCode)) {
+      fail(options, message.code as ButtonErrorCode, {
+        step: typeof message.step === 'string' ? message.step as FlowStep : step,
+        reason: String(message.reason ?? message.code),
+        message: String(message.message ?? '')
+      })
+    }
+  }
+  const onKey = (event: KeyboardEvent): void => { if (event.key === 'Escape') cancel() }
+  active = { overlay, onMessage, onKey }
+  window.addEventListener('message', onMessage)
+  document.addEventListener('keydown', onKey)
+  document.body.appendChild(overlay)
+  call(options.onStart)
+}
+
+function renderButton (target: HTMLElement | string, publishableKey: string, options: SandboxButtonOptions = {}): SandboxButtonHandle {
+  const el = typeof target === 'string' ? document.querySelector<HTMLElement>(target) : target
+  if (el === null || el === undefined) throw new Error('Passbase.renderButton: element not found')
+  const opts = options ?? {}
+  last = { key: publishableKey, options: opts }
+  const handle: SandboxButtonHandle = { button: null, open: () => { open(publishableKey, opts) }, close }
+  if (opts.hidden === true) {
+    el.replaceChildren()
+    return handle
+  }
+  injectStyle()
+  const login = opts.integrationType === 'login'
+  const button = element('button', 'passbase-button', login ? 'passbase-login-button' : 'passbase-verify-button')
+  button.type = 'button'
+  button.textContent = login ? 'Log in with Passbase' : 'Verify Me'
+  const accent = opts.theme?.accentColor
+  if (typeof accent === 'string' && button.style !== undefined) button.style.background = accent
+  button.addEventListener('click', handle.open)
+  el.replaceChildren(button)
+  handle.button = button
+  return handle
+}
+
+function start (publishableKey?: string, options?: SandboxButtonOptions): void {
+  if (typeof publishableKey === 'string') {
+    open(publishableKey, options ?? {})
+    return
+  }
+  if (last === null) throw new Error('Passbase.start: render a button first, or pass a publishable API key')
+  open(last.key, last.options)
+}
+
+const host = window as unknown as { Passbase?: Partial<SandboxButtonApi> }
+const api: SandboxButtonApi = { renderButton, start }
+host.Passbase = Object.assign(host.Passbase ?? {}, api)

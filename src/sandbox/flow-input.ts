@@ -1,0 +1,31 @@
+import { z } from 'zod'
+import { isIsoDate } from './identities/fixtures.js'
+import { DOCUMENT_TYPES } from './wire.js'
+
+/** What the flow page submits to `POST /flow/submit`, and the errors the flow answers with. */
+
+export class FlowError extends Error {
+  constructor (readonly statusCode: number, readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+const optionalText = (max: number) => z.string().trim().max(max).optional().transform((v) => v === '' ? undefined : v)
+
+export const submitSchema = z.object({
+  key: z.string(),
+  integrationType: z.enum(['signup', 'login']).default('signup'),
+  metaData: z.string().nullish(),
+  email: optionalText(320),
+  firstName: optionalText(100),
+  lastName: optionalText(100),
+  documentType: z.enum(DOCUMENT_TYPES).optional(),
+  documentCountry: optionalText(2).refine((v) => v === undefined || /^[A-Za-z]{2}$/.test(v), { error: 'must be 2 letters' }),
+  documentExpiry: optionalText(10).refine((v) => v === undefined || isIsoDate(v), { error: 'must be a date YYYY-MM-DD' }),
+  decision: z.enum(['approved', 'declined', 'pending']).default('approved'),
+  score: z.number().min(0).max(1).default(0.95),
+  identityAccessKey: optionalText(200),
+  result: z.enum(['pass', 'fail']).default('pass')
+})
+
+export type Submission = z.output<typeof submitSchema>
