@@ -38,13 +38,13 @@ t.test('approved → expired is reported once, from any instance; the expired us
   const clock = manualClock()
   const store = new MemoryStore()
   const changes: Array<{ instance: string, change: StatusChange }> = []
-  const a = await harness({ plugin: { clock, store, expiry: { maxAge: HOUR }, onStatusChange: (change) => { changes.push({ instance: 'a', change }) } } })
+  const a = await harness({ plugin: { clock, store, expiry: { maxAge: HOUR }, onStatusChange: (change) => { changes.push({ instance: 'a', change }) } }, sandbox: { clock } })
   t.teardown(a.close)
   const b = await harness({ plugin: { clock, store, expiry: { maxAge: HOUR }, onStatusChange: (change) => { changes.push({ instance: 'b', change }) } } })
   t.teardown(b.close)
   const { id } = await approvedUser(a, 'ivy')
   await a.app.passbase.runMaintenance()
-  clock.advance((HOUR + 60) * 1000) // the sandbox may report `updated` a few seconds ahead (strictly increasing per identity)
+  clock.advance((HOUR + 60) * 1000) // (the sandbox reports `updated` strictly increasing per identity, so maybe a few seconds ahead)
   const results = await Promise.all([a.app.passbase.runMaintenance(), b.app.passbase.runMaintenance(), a.app.passbase.runMaintenance()])
   t.equal(results.reduce((n, r) => n + r.expired, 0), 1, 'one sweep expired it')
   await a.app.passbase.runMaintenance()
@@ -57,9 +57,8 @@ t.test('approved → expired is reported once, from any instance; the expired us
   const res = await a.app.inject({ method: 'POST', url: '/passbase/verifications', headers: { 'x-user': 'ivy' }, payload: { identityAccessKey: fresh.id } })
   t.equal(res.statusCode, 201, 'an expired user may link a new identity')
   t.match(res.json(), { status: 'processing', identityId: fresh.id })
-  // the provider approves it now (its clock and the plugin's agree)
-  const approved = a.sandbox.setIdentity(fresh.id, { status: 'approved', score: 0.95, updated: Math.floor(clock.now() / 1000) })
-  await a.sandbox.deliver({ event: 'VERIFICATION_REVIEWED', key: fresh.id, status: 'approved', updated: approved.updated })
+  // the provider (on the same clock) approves it now
+  await a.sandbox.review(fresh.id, { status: 'approved', score: 0.95 })
   t.equal((await statusOf(a, 'ivy')).status, 'approved', 'approved again')
 })
 
@@ -74,6 +73,35 @@ t.test('a declined user may link a new identity; an approved one may not (409)',
   const other = await h.sandbox.createIdentity({ status: 'processing' })
   const res = await h.app.inject({ method: 'POST', url: '/passbase/verifications', headers: { 'x-user': 'amy' }, payload: { identityAccessKey: other.id } })
   t.match(res.json(), { statusCode: 409, code: 'FST_PASSBASE_ALREADY_VERIFIED' })
+})
+
+t.test('documents: an approval expires with the earliest document (date_of_expiry), one clock for the sandbox and the plugin', async (t) => {
+  const clock = manualClock(Date.UTC(2027, 0, 10))
+  const h = await harness({ plugin: { clock, expiry: { documents: true } }, sandbox: { clock } })
+  t.teardown(h.close)
+  const identity = await h.sandbox.createIdentity({ status: 'processing', documentExpiry: '2027-03-01' })
+  const res = await h.app.inject({ method: 'POST', url: '/passbase/verifications', headers: { 'x-user': 'doc' }, payload: { identityAccessKey: identity.id } })
+  t.equal(res.statusCode, 201)
+  await h.sandbox.review(identity.id, { status: 'approved', score: 0.95 })
+  t.match(await statusOf(h, 'doc'), { status: 'approved', expiresAt: '2027-03-01T00:00:00.000Z' })
+  clock.advance(Date.UTC(2027, 2, 1) - clock.now() - 1)
+  t.equal((await h.app.inject({ url: '/profile', headers: { 'x-user': 'doc' } })).statusCode, 200, 'the day before')
+  clock.advance(1)
+  t.equal((await h.app.inject({ url: '/profile', headers: { 'x-user': 'doc' } })).json().status, 'expired', 'on the day the document expires')
+  // an identity whose document already expired is never approved
+  const stale = await h.sandbox.createIdentity({ status: 'processing', documentExpiry: '2027-02-01' })
+  await h.app.inject({ method: 'POST', url: '/passbase/verifications', headers: { 'x-user': 'old' }, payload: { identityAccessKey: stale.id } })
+  await h.sandbox.review(stale.id, { status: 'approved', score: 0.95 })
+  t.match(await statusOf(h, 'old'), { status: 'expired', reason: 'expired' })
+})
+
+t.test('watchlist: the sandbox flags an identity (WATCHLIST_MONITORING): with decline it is declined, reason watchlist', async (t) => {
+  const h = await harness({ plugin: { watchlist: 'decline' } })
+  t.teardown(h.close)
+  const { id } = await approvedUser(h, 'wanda')
+  t.equal((await h.sandbox.flagWatchlist(id)).status, 200)
+  t.match(await statusOf(h, 'wanda'), { status: 'declined', reason: 'watchlist' })
+  t.equal((await h.app.inject({ url: '/profile', headers: { 'x-user': 'wanda' } })).statusCode, 403)
 })
 
 t.test('watchlist: with decline, a listing found later declines the user (reason watchlist) on WATCHLIST_MONITORING', async (t) => {
