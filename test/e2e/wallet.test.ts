@@ -13,7 +13,7 @@ import t, { type Test } from 'tap'
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const DIST = new URL('../dist/index.js', import.meta.url)
+const DIST = new URL('../../dist/index.js', import.meta.url)
 const WAIT = { timeout: 20_000 }
 
 if (!existsSync(CHROMIUM)) {
@@ -33,7 +33,7 @@ if (!existsSync(CHROMIUM)) {
 }
 
 async function journey (): Promise<void> {
-  const { start } = await import('../example/server.js')
+  const { start } = await import('../../example/server.js')
   const dataDir = mkdtempSync(join(tmpdir(), 'passbase-e2e-'))
   const wallet = await start({ port: 0, dataDir, processingDelayMs: 250, logger: false, env: {} })
   const browser: Browser = await chromium.launch({
