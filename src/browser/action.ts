@@ -84,5 +84,6 @@ export function actionSummary (details: ActionDetails | undefined): string {
     if (payee !== undefined) line += ` to ${payee}`
     return line
   }
-  return 'Confirm ' + actionRows(details).slice(0, 3).map((row) => `${row.label}: ${row.value}`).join(', ')
+  const rows = actionRows(details).filter((row) => row.value !== '').slice(0, 3)
+  return rows.length === 0 ? 'Confirm this action' : 'Confirm ' + rows.map((row) => `${row.label}: ${row.value}`).join(', ')
 }
