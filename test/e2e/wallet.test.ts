@@ -1,196 +1,172 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import t, { type Test } from 'tap'
+import t from 'tap'
+import { IBAN, WAIT, canRun, launch, openWallet, passLogin, payout, seeText, signIn, startWallet, verify, waitForStatus, flow } from './helpers.js'
 
 /**
- * The whole journey in a real browser (Debian's Chromium, headless): the example
- * wallet app (built package, in-process sandbox, SQLite store in a temp dir),
- * driven like a user: sign in, Verify Me, act as the verifier in the sandbox page,
- * watch the status settle, open the profile, send a payout through the step-up.
- * Needs `npm run build` first (`npm test` does it).
+ * The whole journey in a real browser (Debian's Chromium, headless): the example wallet
+ * app (built package, in-process sandbox, SQLite store in a temp dir), driven like a user:
+ * sign in, Verify Me, act as the verifier in the sandbox page, watch the status settle,
+ * open the profile, confirm each payout with a face authentication (transaction-bound
+ * step-up), open the statement inside a step-up window. Needs `npm run build` first.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const DIST = new URL('../../dist/index.js', import.meta.url)
-const WAIT = { timeout: 20_000 }
+if (canRun(t)) {
+  const wallet = await startWallet(t)
+  const browser = await launch(t)
 
-if (!existsSync(CHROMIUM)) {
-  console.error([
-    '',
-    '#'.repeat(78),
-    `# e2e SKIPPED: no Chromium at ${CHROMIUM}.`,
-    '# Install it (apt-get install -y chromium) or set CHROMIUM_PATH; .ci/run installs it.',
-    '#'.repeat(78),
-    ''
-  ].join('\n'))
-  t.skip(`end-to-end journey: no Chromium at ${CHROMIUM}`, () => {})
-} else if (!existsSync(DIST)) {
-  t.fail('dist/ is missing: run `npm run build` before this test (`npm test` does it)')
-} else {
-  await journey()
-}
-
-async function journey (): Promise<void> {
-  const { start } = await import('../../example/server.js')
-  const dataDir = mkdtempSync(join(tmpdir(), 'passbase-e2e-'))
-  const wallet = await start({ port: 0, dataDir, processingDelayMs: 250, logger: false, env: {} })
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-quic', '--disable-sync']
-  })
-  t.teardown(async () => {
-    await browser.close()
-    await wallet.close()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
-
-  /** a fresh browser profile (own cookies) with the wallet open; page errors fail the test */
-  async function openWallet (t: Test): Promise<{ context: BrowserContext, page: Page, errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
-    t.teardown(() => context.close())
-    const page = await context.newPage()
-    const errors: string[] = []
-    page.on('pageerror', (err) => errors.push(err.message))
-    await page.goto(wallet.url)
-    return { context, page, errors }
-  }
-
-  async function signIn (page: Page, name: string): Promise<void> {
-    await page.getByTestId('signin-name').fill(name)
-    await page.getByTestId('signin-submit').click()
-    await page.waitForSelector('[data-testid=verification-status][data-status=none]', WAIT)
-  }
-
-  /** clicks Verify Me and plays the verifier in the sandbox page */
-  async function verify (t: Test, page: Page, decision: 'approve' | 'decline', score: string): Promise<void> {
-    await page.getByTestId('passbase-verify-button').click()
-    const flow = page.frameLocator('[data-testid=passbase-frame]')
-    await flow.getByTestId('flow-form').waitFor(WAIT)
-    t.match(await flow.getByTestId('metadata').textContent(), /"user_id"/, 'the sandbox decrypted the signed metaData')
-    await flow.getByTestId(`decision-${decision}`).check()
-    await flow.getByTestId('score').fill(score)
-    await flow.getByTestId('submit').click()
-    await page.getByTestId('passbase-overlay').waitFor({ state: 'detached', ...WAIT })
-  }
-
-  async function statusOf (page: Page): Promise<string | null> {
-    return await page.getByTestId('verification-status').getAttribute('data-status')
-  }
-
-  async function payout (page: Page, amount: string): Promise<void> {
-    await page.getByTestId('payout-amount').fill(amount)
-    await page.getByTestId('payout-submit').click()
-  }
-
-  t.test('approved: verify, profile, payout through the step-up', async (t) => {
-    const { page, errors } = await openWallet(t)
+  t.test('approved: verify, profile, payouts confirmed one by one, the statement in a window', async (t) => {
+    const { page, errors, missing } = await openWallet(t, browser, wallet)
+    t.ok(await page.getByTestId('sign-out').isHidden(), 'no Sign out on the sign-in page')
+    t.ok(await page.locator('#avatar').isHidden(), 'no empty avatar either')
     await signIn(page, 'alice')
     t.equal(await page.getByTestId('user-name').textContent(), 'alice')
+    t.ok(await page.getByTestId('sign-out').isVisible())
 
-    // before verification the guarded routes refuse
+    // before verification the guarded routes refuse, in words
     await page.getByTestId('open-profile').click()
-    t.match(await page.getByTestId('profile').textContent(), /Refused \(403\).*none/)
+    await seeText(t, page.getByTestId('profile'), /Refused \(403\).*not verified yet/)
 
     await verify(t, page, 'approve', '0.95')
     // the status follows by polling: processing first, approved once the webhooks arrived
-    await page.waitForSelector('[data-testid=verification-status][data-status=approved]', WAIT)
-    t.equal(await statusOf(page), 'approved')
+    await waitForStatus(page, 'approved')
     t.equal(await wallet.app.passbase.statusOf('user:alice'), 'approved', 'the store agrees')
     t.ok(await page.getByTestId('verify').isHidden(), 'the Verify Me button is gone')
-    await page.waitForSelector('[data-testid=activity] li:has-text("→ approved")', WAIT)
+    t.equal(await page.getByTestId('profile').textContent(), '', 'the old refusal is gone with the old status')
+    await seeText(t, page.getByTestId('status-text'), /verified until \d{1,2} \w+ \d{4}/, 'Verified until … (expiry.maxAge)')
+    await seeText(t, page.getByTestId('announcer'), /Identity status: Verified/, 'the change was announced')
+    await page.locator('[data-testid=activity] li[data-to=approved]').waitFor(WAIT)
+    await seeText(t, page.locator('[data-testid=activity] li[data-to=approved]'), /Processing → Verified \(score 0\.95\)/)
 
     await page.getByTestId('open-profile').click()
-    await page.waitForSelector('[data-testid=profile] dl', WAIT)
+    await page.locator('[data-testid=profile] dl').waitFor(WAIT)
     const profile = await page.getByTestId('profile').textContent()
     t.match(profile, /Sandbox User/, 'personal data fetched from the provider')
     t.match(profile, /alice@example\.com/, 'the prefilled email went through the flow')
 
-    // the payout asks for a step-up: the helper shows the login button, the user passes
+    // a payout asks to confirm its details: the dialog and the sandbox's login page show them
     await payout(page, '25')
     const dialog = page.getByTestId('passbase-stepup')
     await dialog.waitFor(WAIT)
-    t.match(await page.getByTestId('passbase-stepup-message').textContent(), /face authentication \(valid for 5 min\)/)
+    t.equal(await dialog.getAttribute('data-bound'), 'true')
+    t.equal(await page.getByTestId('passbase-stepup-summary').textContent(), `Confirm payout of 25.00 EUR to ${IBAN}`)
+    t.same(await page.locator('[data-testid=passbase-stepup-action] dd').allTextContents(), ['payout', '25.00 EUR', IBAN])
     await page.getByTestId('passbase-login-button').click()
-    const login = page.frameLocator('[data-testid=passbase-frame]')
+    const login = flow(page)
     await login.getByTestId('login-pass').waitFor(WAIT)
     t.not(await login.getByTestId('identity-access-key').inputValue(), '', 'the login knows which identity')
+    await seeText(t, login.locator('body'), /Confirm payout of 25\.00 EUR/, 'the sandbox login page shows the summary')
     await login.getByTestId('login-pass').click()
-    await page.waitForSelector('[data-testid=payout-result].ok', WAIT)
-    t.match(await page.getByTestId('payout-result').textContent(), /Sent €25\.00/)
+    // while the authentication is confirmed, the login button cannot be pressed again
+    await page.waitForFunction(() => {
+      const message = document.querySelector('[data-testid=passbase-stepup-message]')
+      const button = document.querySelector<HTMLButtonElement>('[data-testid=passbase-login-button]')
+      return message?.getAttribute('data-state') === 'busy' && button !== null && button.disabled
+    }, undefined, { ...WAIT, polling: 10 })
+    await page.locator('[data-testid=payout-result].ok').waitFor(WAIT)
+    await seeText(t, page.getByTestId('payout-result'), /Sent €25\.00 to DE89 3704/)
     t.equal(await page.getByTestId('balance').textContent(), '€975.00')
     t.ok(await dialog.isHidden(), 'the step-up dialog closed')
     t.ok(wallet.sandbox?.deliveries.some((d) => d.event === 'IDENTITY_AUTHENTICATED' && d.status === 200),
       'the re-authentication webhook was delivered and accepted')
 
-    // within the window, the next payout goes straight through
+    // the next payout is confirmed again, with its own details
     await payout(page, '5')
-    await page.waitForSelector('[data-testid=payout-result]:has-text("Sent €5.00")', WAIT)
-    t.ok(await dialog.isHidden(), 'no second step-up inside the window')
+    await dialog.waitFor(WAIT)
+    t.equal(await page.getByTestId('passbase-stepup-summary').textContent(), `Confirm payout of 5.00 EUR to ${IBAN}`)
+    await passLogin(page)
+    await seeText(t, page.getByTestId('payout-result'), /Sent €5\.00/)
     t.equal(await page.getByTestId('balance').textContent(), '€970.00')
 
-    // after "Lock payouts again" the step-up is asked again; cancelling sends nothing
-    await page.getByTestId('end-stepup').click()
-    await page.getByTestId('notice').filter({ hasText: 'Payouts locked' }).waitFor(WAIT)
+    // cancelling sends nothing
     await payout(page, '7')
     await dialog.waitFor(WAIT)
     await page.getByTestId('passbase-stepup-cancel').click()
-    await page.waitForSelector('[data-testid=payout-result].error', WAIT)
-    t.match(await page.getByTestId('payout-result').textContent(), /cancelled/)
+    await seeText(t, page.getByTestId('payout-result'), /Payout cancelled: it was not confirmed/)
     t.equal(await page.getByTestId('balance').textContent(), '€970.00')
-    await page.waitForSelector('[data-testid=activity] li[data-kind=payout] >> nth=1', WAIT)
+
+    // the statement: one face authentication opens it for 5 minutes; locking it asks again
+    await page.getByTestId('open-statement').click()
+    await dialog.waitFor(WAIT)
+    t.equal(await dialog.getAttribute('data-bound'), 'false')
+    await seeText(t, page.getByTestId('passbase-stepup-message'), /face authentication \(valid for 5 min\)/)
+    await passLogin(page)
+    await page.locator('[data-testid=statement] dl').waitFor(WAIT)
+    t.equal(await page.locator('[data-testid=statement] dd').count(), 2, 'the two payouts')
+    await seeText(t, page.getByTestId('statement'), new RegExp(IBAN), 'full payees in the statement')
+    await seeText(t, page.locator('[data-testid=activity] li[data-kind=payout]').first(), /to DE89 … 3000/, 'masked in the activity')
+    await page.getByTestId('open-statement').click()
+    await page.locator('[data-testid=statement] dl').waitFor(WAIT)
+    t.ok(await dialog.isHidden(), 'inside the window: no second step-up')
+    await page.getByTestId('end-stepup').click()
+    await page.getByTestId('notice').filter({ hasText: 'Statement locked' }).waitFor(WAIT)
+    await page.getByTestId('open-statement').click()
+    await dialog.waitFor(WAIT)
+    await page.getByTestId('passbase-stepup-cancel').click()
+    await seeText(t, page.getByTestId('statement'), /Statement not opened/)
+
     t.same(errors, [], 'no uncaught errors in the page')
+    t.same(missing, [], 'no request answered 404 (favicon included)')
   })
 
   t.test('declined: the status becomes declined, profile and payout are refused', async (t) => {
-    const { page, errors } = await openWallet(t)
+    const { page, errors } = await openWallet(t, browser, wallet)
     await signIn(page, 'bob')
     await verify(t, page, 'decline', '0.30')
-    await page.waitForSelector('[data-testid=verification-status][data-status=declined]', WAIT)
+    await waitForStatus(page, 'declined')
     t.equal(await wallet.app.passbase.statusOf('user:bob'), 'declined')
     t.ok(await page.getByTestId('passbase-verify-button').isVisible(), 'Verify Me is offered again')
 
     await page.getByTestId('open-profile').click()
-    await page.waitForSelector('[data-testid=profile].error', WAIT)
-    t.match(await page.getByTestId('profile').textContent(), /Refused \(403\).*declined/)
+    await seeText(t, page.getByTestId('profile'), /Refused \(403\).*declined/)
 
     await payout(page, '10')
-    await page.waitForSelector('[data-testid=payout-result].error', WAIT)
-    t.match(await page.getByTestId('payout-result').textContent(), /Refused \(403\)/, 'no step-up for an unverified user')
+    await seeText(t, page.getByTestId('payout-result'), /Refused \(403\)/, 'no step-up for an unverified user')
     t.ok(await page.getByTestId('passbase-stepup').isHidden())
     t.equal(await page.getByTestId('balance').textContent(), '€1,000.00')
     t.same(errors, [], 'no uncaught errors in the page')
   })
 
   t.test('a failed face authentication can be retried', async (t) => {
-    const { page, errors } = await openWallet(t)
+    const { page, errors } = await openWallet(t, browser, wallet)
     await signIn(page, 'carol')
     await verify(t, page, 'approve', '0.9')
-    await page.waitForSelector('[data-testid=verification-status][data-status=approved]', WAIT)
+    await waitForStatus(page, 'approved')
     await payout(page, '1')
     await page.getByTestId('passbase-stepup').waitFor(WAIT)
     await page.getByTestId('passbase-login-button').click()
-    await page.frameLocator('[data-testid=passbase-frame]').getByTestId('login-fail').click()
-    await page.waitForSelector('[data-testid=passbase-stepup-message][data-state=error]', WAIT)
-    t.match(await page.getByTestId('passbase-stepup-message').textContent(), /Try again/)
-    await page.getByTestId('passbase-login-button').click()
-    await page.frameLocator('[data-testid=passbase-frame]').getByTestId('login-pass').click()
-    await page.waitForSelector('[data-testid=payout-result]:has-text("Sent €1.00")', WAIT)
+    await flow(page).getByTestId('login-fail').click()
+    await page.locator('[data-testid=passbase-stepup-message][data-state=error]').waitFor(WAIT)
+    await seeText(t, page.getByTestId('passbase-stepup-message'), /did not match.*\. Try again or cancel\./)
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'passbase-login-button', undefined, WAIT)
+    t.pass('focus is back on the login button for the retry')
+    await passLogin(page)
+    await seeText(t, page.getByTestId('payout-result'), /Sent €1\.00/)
     t.same(errors, [], 'no uncaught errors in the page')
   })
 
+  t.test('the payout form checks its fields before anything is sent', async (t) => {
+    const { page } = await openWallet(t, browser, wallet)
+    await signIn(page, 'erin')
+    await payout(page, '')
+    await seeText(t, page.getByTestId('payout-error'), /Enter an amount/)
+    t.equal(await page.getByTestId('payout-amount').getAttribute('aria-invalid'), 'true')
+    await payout(page, '1.005')
+    await seeText(t, page.getByTestId('payout-error'), /two decimals/)
+    await payout(page, '10', 'not an iban')
+    await seeText(t, page.getByTestId('payout-error'), /IBAN/)
+    t.equal(await page.getByTestId('payout-result').textContent(), '', 'nothing was sent')
+    await payout(page, '10', 'DE89 3704 0044 0532 0130 01')
+    await seeText(t, page.getByTestId('payout-result'), /Refused \(400\): The payee is not a valid IBAN/, 'the server checks the checksum')
+  })
+
   t.test('a score under the local threshold stays in review, and the page survives a reload', async (t) => {
-    const { page, errors } = await openWallet(t)
+    const { page, errors } = await openWallet(t, browser, wallet)
     await signIn(page, 'dave')
     await verify(t, page, 'approve', '0.8')
     // the provider approved, but 0.8 < thresholds.approveAt (0.85): manual review
-    await page.waitForSelector('[data-testid=verification-status][data-status=pending]', WAIT)
+    await waitForStatus(page, 'pending')
     await page.reload()
-    await page.waitForSelector('[data-testid=verification-status][data-status=pending]', WAIT)
-    t.match(await page.getByTestId('status-detail').textContent(), /threshold/)
+    await waitForStatus(page, 'pending')
+    await seeText(t, page.getByTestId('status-detail'), /threshold/)
     t.same(errors, [], 'no uncaught errors in the page')
   })
 }
