@@ -143,6 +143,29 @@ if (canRun(t)) {
     t.same(errors, [], 'no uncaught errors in the page')
   })
 
+  t.test('the sandbox\u2019s verifier form checks the score, and Decline suggests a low one', async (t) => {
+    const { page } = await openWallet(t, browser, wallet)
+    await signIn(page, 'gina')
+    await page.getByTestId('passbase-verify-button').click()
+    const form = flow(page)
+    const score = form.getByTestId('score')
+    await form.getByTestId('flow-form').waitFor(WAIT)
+    const flagged = async (): Promise<boolean> => await score.evaluate((el) =>
+      !(el as HTMLInputElement).checkValidity() || el.getAttribute('aria-invalid') === 'true')
+    for (const bad of ['1.5', '']) {
+      await score.fill(bad)
+      await form.getByTestId('submit').click()
+      t.ok(await flagged(), `a score of ${JSON.stringify(bad)} is marked invalid in the form`)
+      t.ok(await page.getByTestId('passbase-overlay').isVisible(), 'the overlay stays open')
+    }
+    t.equal(await page.getByTestId('verification-status').getAttribute('data-status'), 'none', 'nothing was submitted')
+    await form.getByTestId('decision-decline').check()
+    t.ok(Number(await score.inputValue()) < 0.7, 'Decline comes with a declining score')
+    await form.getByTestId('cancel').click()
+    await page.getByTestId('passbase-overlay').waitFor({ state: 'detached', ...WAIT })
+    await seeText(t, page.getByTestId('notice'), /Verification cancelled/)
+  })
+
   t.test('the payout form checks its fields before anything is sent', async (t) => {
     const { page } = await openWallet(t, browser, wallet)
     await signIn(page, 'erin')
