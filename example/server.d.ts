@@ -14,6 +14,10 @@ export interface StartOptions {
   apiUrl?: string
   /** the in-process sandbox's delay before its webhooks; default PASSBASE_PROCESSING_DELAY_MS or 3000 */
   processingDelayMs?: number
+  /** seconds an approval stays valid (plugin option `expiry.maxAge`); 0: never expires; default PASSBASE_EXPIRY_MAX_AGE or one year */
+  expiryMaxAge?: number
+  /** the plugin's and the in-process sandbox's clock (epoch ms), for tests that move time */
+  clock?: { now: () => number }
   /** Fastify's logger option; default warnings only */
   logger?: boolean | { level: string }
   env?: Record<string, string | undefined>
@@ -31,3 +35,9 @@ export interface Wallet {
 }
 
 export function start (options?: StartOptions): Promise<Wallet>
+
+/** an IBAN checked (ISO 13616 mod 97) and grouped by four, or null */
+export function normalizeIban (raw: string): string | null
+
+/** what the user confirms for a payout: `{ type: 'payout', amount: '50.00 EUR', payee: 'DE89 …' }` */
+export function payoutAction (body: { amount: number, payee: string }): { type: 'payout', amount: string, payee: string }

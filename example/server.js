@@ -4,7 +4,11 @@
 //
 // - demo sign-in with the app's OWN session cookie (the plugin only asks `getUserId`)
 // - the Verify Me button (the plugin's browser helper at /passbase/client.js)
-// - GET /profile behind `requireVerified`, POST /payout behind `requireReauth` (step-up)
+// - GET /profile behind `requireVerified`
+// - POST /payout behind a transaction-bound step-up (`passbase.requireReauth({ action })`):
+//   the user confirms this payout's amount and payee with a face authentication
+// - GET /statement behind the plain step-up window (`requireReauth`, 5 minutes)
+// - approvals that expire (`expiry.maxAge`), with re-verification
 // - an activity log fed by `onStatusChange`
 // - SQLite store in example/data/ (PostgreSQL when DATABASE_URL is set)
 // - the provider sandbox runs in-process, unless PASSBASE_API_URL points at one
@@ -64,6 +68,38 @@ function identitySnapshots (sandbox, file) {
   }
 }
 
+/** `DE89 3704 0044 0532 0130 00` → the same, checked (ISO 13616 mod 97) and grouped by four; null when invalid */
+export function normalizeIban (raw) {
+  const iban = String(raw).replace(/\s+/g, '').toUpperCase()
+  if (!/^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/.test(iban)) return null
+  const digits = (iban.slice(4) + iban.slice(0, 4)).replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55))
+  let rest = 0
+  for (const d of digits) rest = (rest * 10 + Number(d)) % 97
+  return rest === 1 ? iban.replace(/(.{4})(?=.)/g, '$1 ') : null
+}
+
+/** `DE89 3704 0044 0532 0130 00` → `DE89 … 3000` */
+function maskIban (iban) {
+  const compact = iban.replace(/\s+/g, '')
+  return `${compact.slice(0, 4)} \u2026 ${compact.slice(-4)}`
+}
+
+/** a payout request's amount in cents, or null when it is not a positive amount with at most two decimals */
+function cents (amount) {
+  const value = Math.round(amount * 100)
+  return Number.isFinite(amount) && value > 0 && Math.abs(value - amount * 100) < 1e-6 ? value : null
+}
+
+/** what the user confirms for a payout (the step-up is bound to exactly these details) */
+export function payoutAction (body) {
+  const value = cents(body.amount)
+  return {
+    type: 'payout',
+    amount: value === null ? String(body.amount) : `${(value / 100).toFixed(2)} EUR`,
+    payee: normalizeIban(body.payee) ?? String(body.payee)
+  }
+}
+
 function required (env, name) {
   const value = env[name]
   if (value === undefined || value === '') throw new Error(`${name} is required when PASSBASE_API_URL is set`)
@@ -71,7 +107,7 @@ function required (env, name) {
 }
 
 /** the provider: the in-process sandbox by default, else PASSBASE_API_URL and keys from the env */
-async function provider ({ env, apiUrl, createSandbox, dataDir, processingDelayMs, host }) {
+async function provider ({ env, apiUrl, createSandbox, dataDir, processingDelayMs, host, clock }) {
   if (apiUrl !== undefined && apiUrl !== '') {
     const keyFile = env.PASSBASE_METADATA_PRIVATE_KEY
     return {
@@ -94,7 +130,8 @@ async function provider ({ env, apiUrl, createSandbox, dataDir, processingDelayM
     webhookSecret,
     metadataPublicKey: publicKey,
     processingDelayMs,
-    host: host === '0.0.0.0' || host === '::' ? host : '127.0.0.1'
+    host: host === '0.0.0.0' || host === '::' ? host : '127.0.0.1',
+    ...(clock !== undefined ? { clock } : {})
   })
   const snapshots = identitySnapshots(sandbox, join(dataDir, 'sandbox-identities.json'))
   await snapshots.restore()
@@ -116,11 +153,13 @@ function createLedger () {
   const activity = []
   return {
     balance: (userId) => balances.get(userId) ?? STARTING_BALANCE,
-    pay (userId, amount) {
-      const balance = this.balance(userId)
-      if (amount > balance) return null
-      balances.set(userId, balance - amount)
-      return balance - amount
+    /** amounts in cents internally: 0.1 + 0.2 stays 0.30 */
+    pay (userId, amountCents) {
+      const balance = Math.round(this.balance(userId) * 100)
+      if (amountCents > balance) return null
+      const left = (balance - amountCents) / 100
+      balances.set(userId, left)
+      return left
     },
     log (entry) {
       activity.unshift({ at: new Date().toISOString(), ...entry })
@@ -130,17 +169,31 @@ function createLedger () {
   }
 }
 
+const insufficientFunds = { statusCode: 409, code: 'INSUFFICIENT_FUNDS', error: 'Conflict', message: 'Not enough funds' }
+
 const STATIC = {
   '/': ['index.html', 'text/html; charset=utf-8'],
   '/app.js': ['app.js', 'application/javascript; charset=utf-8'],
   '/style.css': ['style.css', 'text/css; charset=utf-8']
 }
 
+/** seconds from the environment: unset → the default, 0 or `off` → none */
+function secondsFrom (value, fallback) {
+  if (value === undefined || value === '') return fallback
+  if (value === 'off' || value === '0') return 0
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`PASSBASE_EXPIRY_MAX_AGE must be a number of seconds, 0 or off (got ${JSON.stringify(value)})`)
+  return n
+}
+
+const ONE_YEAR = 365 * 86400
+
 /**
  * Starts the wallet. Options default to the environment: PORT (3000), HOST (127.0.0.1),
  * DATA_DIR (example/data), DATABASE_URL, PASSBASE_API_URL (with PASSBASE_SECRET_API_KEY,
  * PASSBASE_PUBLISHABLE_API_KEY, PASSBASE_WEBHOOK_SECRET, optional PASSBASE_BUTTON_URL and
- * PASSBASE_METADATA_PRIVATE_KEY, a PEM file), PASSBASE_PROCESSING_DELAY_MS (3000), LOG_LEVEL (warn).
+ * PASSBASE_METADATA_PRIVATE_KEY, a PEM file), PASSBASE_PROCESSING_DELAY_MS (3000),
+ * PASSBASE_EXPIRY_MAX_AGE (one year; 0 or off: approvals never expire), LOG_LEVEL (warn).
  * Resolves to `{ app, sandbox, url, close }`.
  */
 export async function start (options = {}) {
@@ -151,11 +204,13 @@ export async function start (options = {}) {
   const databaseUrl = options.databaseUrl ?? env.DATABASE_URL
   const apiUrl = options.apiUrl ?? env.PASSBASE_API_URL
   const processingDelayMs = options.processingDelayMs ?? Number(env.PASSBASE_PROCESSING_DELAY_MS ?? 3000)
+  const expiryMaxAge = options.expiryMaxAge ?? secondsFrom(env.PASSBASE_EXPIRY_MAX_AGE, ONE_YEAR)
+  const clock = options.clock
   mkdirSync(dataDir, { recursive: true })
 
   const { fastifyPassbase, createSandbox, SqliteStore } = await loadPackage()
   const secrets = loadSecrets(dataDir)
-  const p = await provider({ env, apiUrl, createSandbox, dataDir, processingDelayMs, host })
+  const p = await provider({ env, apiUrl, createSandbox, dataDir, processingDelayMs, host, clock })
   let store
   if (databaseUrl !== undefined && databaseUrl !== '') {
     const { PostgresStore } = await import('../dist/stores/postgres.js')
@@ -188,6 +243,9 @@ export async function start (options = {}) {
     thresholds: { approveAt: 0.85, declineBelow: 0.7 },
     // cookie.secure: false only because the example runs on plain http://localhost
     reauth: { secret: secrets.reauth, maxAge: 300, cookie: { secure: false } },
+    // an approval is good for expiryMaxAge seconds after the provider's decision; then the user verifies again
+    ...(expiryMaxAge > 0 ? { expiry: { maxAge: expiryMaxAge } } : {}),
+    ...(clock !== undefined ? { clock } : {}),
     onStatusChange (change) {
       ledger.log({ kind: 'status', userId: change.userId, from: change.from, to: change.to, score: change.score })
       p.snapshots?.save()
@@ -239,32 +297,56 @@ export async function start (options = {}) {
     }
   })
 
-  // high-risk: a fresh biometric re-authentication (step-up) within the last 5 minutes
+  // high-risk, transaction-bound: the user confirms this payout (amount and payee) with a face
+  // authentication; the proof opens this one request, the next payout is confirmed again
+  const payoutGuard = app.passbase.requireReauth({ action: (request) => payoutAction(request.body) })
   app.post('/payout', {
-    preHandler: app.requireReauth,
+    preHandler: [checkPayout, payoutGuard],
     schema: {
       body: {
         type: 'object',
-        required: ['amount', 'iban'],
-        properties: { amount: { type: 'number', exclusiveMinimum: 0, maximum: 100000 }, iban: { type: 'string', minLength: 5, maxLength: 40 } }
+        required: ['amount', 'payee'],
+        additionalProperties: false,
+        properties: {
+          amount: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
+          payee: { type: 'string', minLength: 15, maxLength: 42 }
+        }
       }
     }
   }, async (request, reply) => {
     const userId = request.verification.userId
-    const { amount, iban } = request.body
-    const balance = ledger.pay(userId, amount)
-    if (balance === null) {
-      return reply.code(409).send({ statusCode: 409, code: 'INSUFFICIENT_FUNDS', error: 'Conflict', message: 'Not enough funds' })
-    }
-    const payout = { payoutId: randomUUID(), amount, iban, balance }
-    ledger.log({ kind: 'payout', userId, amount, iban })
+    const { payee } = payoutAction(request.body)
+    const balance = ledger.pay(userId, cents(request.body.amount))
+    if (balance === null) return reply.code(409).send(insufficientFunds)
+    const payout = { payoutId: randomUUID(), amount: cents(request.body.amount) / 100, payee, balance }
+    ledger.log({ kind: 'payout', userId, amount: payout.amount, payee })
     return payout
+  })
+
+  // refused before the step-up: nobody confirms a payout that cannot be made
+  async function checkPayout (request, reply) {
+    if (normalizeIban(request.body.payee) === null) {
+      return reply.code(400).send({ statusCode: 400, code: 'INVALID_PAYEE', error: 'Bad Request', message: 'The payee is not a valid IBAN' })
+    }
+    const amount = cents(request.body.amount)
+    if (amount === null) {
+      return reply.code(400).send({ statusCode: 400, code: 'INVALID_AMOUNT', error: 'Bad Request', message: 'The amount must be positive, with at most two decimals' })
+    }
+    const userId = userOf(request)
+    if (userId !== null && amount > Math.round(ledger.balance(userId) * 100)) return reply.code(409).send(insufficientFunds)
+  }
+
+  // sensitive, not a transaction: the plain step-up window (a face authentication within 5 minutes)
+  app.get('/statement', { preHandler: app.requireReauth }, async (request) => {
+    const entries = ledger.activityOf(request.verification.userId).filter((e) => e.kind === 'payout')
+    return { entries: entries.map((e) => ({ at: e.at, amount: e.amount, payee: e.payee })) }
   })
 
   app.get('/activity', async (request, reply) => {
     const userId = userOf(request)
     if (userId === null) return reply.code(401).send({ statusCode: 401, code: 'SIGN_IN_REQUIRED', error: 'Unauthorized', message: 'Sign in first' })
-    return { entries: ledger.activityOf(userId) }
+    // the activity shows payees masked; the full statement needs a step-up
+    return { entries: ledger.activityOf(userId).map((e) => e.kind === 'payout' ? { ...e, payee: maskIban(e.payee) } : e) }
   })
 
   await app.listen({ port, host })

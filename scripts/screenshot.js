@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Re-takes docs/example.png from the real example page (approved state, after a
-// payout through the step-up), driving Debian's Chromium headless:
+// Re-takes the example's screenshots in docs/ from the real page, driving Debian's
+// Chromium headless:
 //
-//   npm run build && node scripts/screenshot.js [output.png]
+//   npm run build && node scripts/screenshot.js [output-dir]
+//
+//   example.png          the dashboard, verified, after a payout (profile and activity open)
+//   example-stepup.png   a payout's confirmation: the step-up dialog with the payout's details
+//   example-signin.png   the sign-in page
 //
 // CHROMIUM_PATH overrides /usr/bin/chromium. Never downloads a browser.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -13,7 +17,7 @@ import { chromium } from 'playwright-core'
 import { start } from '../example/server.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const output = resolve(process.argv[2] ?? join(root, 'docs', 'example.png'))
+const outDir = resolve(process.argv[2] ?? join(root, 'docs'))
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const WAIT = { timeout: 20_000 }
 
@@ -30,9 +34,20 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
     '--no-first-run', '--disable-quic', '--disable-sync', '--hide-scrollbars']
 })
+
+async function shot (page, name, options = {}) {
+  const path = join(outDir, name)
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path, ...options })
+  console.log(`screenshot: wrote ${path}`)
+}
+
 try {
+  mkdirSync(outDir, { recursive: true })
   const page = await browser.newPage({ viewport: { width: 1100, height: 860 }, deviceScaleFactor: 1 })
   await page.goto(wallet.publicUrl)
+  await page.getByTestId('signin-name').waitFor(WAIT)
+  await shot(page, 'example-signin.png')
   await page.getByTestId('signin-name').fill('Ada')
   await page.getByTestId('signin-submit').click()
 
@@ -48,18 +63,18 @@ try {
   await page.getByTestId('open-profile').click()
   await page.waitForSelector('[data-testid=profile] dl', WAIT)
 
-  // a payout through the step-up
+  // a payout: its confirmation dialog, then the face authentication
   await page.getByTestId('payout-amount').fill('120')
   await page.getByTestId('payout-submit').click()
+  await page.getByTestId('passbase-login-button').waitFor(WAIT)
+  await shot(page, 'example-stepup.png')
   await page.getByTestId('passbase-login-button').click()
   await page.frameLocator('[data-testid=passbase-frame]').getByTestId('login-pass').click()
   await page.waitForSelector('[data-testid=payout-result].ok', WAIT)
   await page.waitForSelector('[data-testid=activity] li[data-kind=payout]', WAIT)
-  await page.mouse.move(0, 0)
-
-  mkdirSync(dirname(output), { recursive: true })
-  await page.screenshot({ path: output, fullPage: true })
-  console.log(`screenshot: wrote ${output}`)
+  await page.getByTestId('notice').waitFor({ state: 'hidden', ...WAIT }).catch(() => {})
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur())
+  await shot(page, 'example.png', { fullPage: true })
 } finally {
   await browser.close()
   await wallet.close()

@@ -1,105 +1,17 @@
 import Fastify from 'fastify'
 import { Script, createContext } from 'node:vm'
 import t, { type Test } from 'tap'
-import { createPassbaseClient, isPassbaseClientError, type PassbaseBrowserClient, type PassbaseClientError, type PassbaseStatus } from '../src/browser/index.js'
-import fastifyPassbase from '../src/index.js'
-import { clientScript } from '../src/routes/client-script.js'
-import { REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_SECRET, getUserId, harness, type Harness } from './helpers/app.js'
-import { installDom, type FakeButton, type FakeDocument, type FakeElement } from './helpers/fake-dom.js'
-import { nextMillisecond } from './helpers/wait.js'
+import { createPassbaseClient, isPassbaseClientError, type PassbaseClientError, type PassbaseStatus } from '../../src/browser/index.js'
+import { script } from '../../src/generated/browser-client.js'
+import fastifyPassbase from '../../src/index.js'
+import { SECRET_API_KEY, WEBHOOK_SECRET, getUserId } from '../helpers/app.js'
+import { approved, authenticated, browserFetch, FAST, legacyError, passLogins, rejection, setup, verifyTarget, PUBLISHABLE } from './setup.js'
 
 /**
  * The browser helper under Node, against the real plugin and sandbox over HTTP, with
- * a minimal fake DOM and a scripted `window.Passbase`. test/e2e.test.ts runs the same
- * code in Chromium.
+ * a minimal fake DOM and a scripted `window.Passbase` (called back with the real button's
+ * signature, `onError(errorCode, context)`). test/e2e/ runs the same code in Chromium.
  */
-
-const PUBLISHABLE = 'pk_client_test'
-const BUTTON_URL = 'https://button.example/button.js'
-let scriptVersion = 0
-const FAST = { intervalMs: 10, maxIntervalMs: 40, factor: 2 }
-
-/** a fetch that behaves like a browser tab of `user`: absolute URLs, a cookie jar */
-function browserFetch (user: string | null) {
-  const jar = new Map<string, string>()
-  const calls: string[] = []
-  const doFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const request = new Request(input, init)
-    if (user !== null) request.headers.set('x-user', user)
-    if (jar.size > 0) request.headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '))
-    calls.push(`${request.method} ${new URL(request.url).pathname}`)
-    const res = await fetch(request)
-    for (const cookie of res.headers.getSetCookie()) {
-      const [pair = ''] = cookie.split(';')
-      const [name = '', value = ''] = pair.split('=')
-      if (value === '' || /max-age=0\b/i.test(cookie)) jar.delete(name)
-      else jar.set(name, value)
-    }
-    return res
-  }
-  return { fetch: doFetch, jar, calls }
-}
-
-async function setup (t: Test, opts: { user?: string | null, plugin?: Record<string, unknown> } = {}) {
-  const dom = installDom()
-  // a fresh URL per test: the helper caches a loaded script per URL, as a page would
-  const buttonUrl = `${BUTTON_URL}?v=${++scriptVersion}`
-  dom.document.scripts.set(buttonUrl, 'button')
-  const h = await harness({
-    sandbox: { publishableApiKey: PUBLISHABLE, processingDelayMs: 0 },
-    plugin: {
-      publishableApiKey: PUBLISHABLE,
-      buttonScriptUrl: buttonUrl,
-      reauth: { secret: REAUTH_SECRET, cookie: { secure: false } },
-      ...opts.plugin
-    },
-    routes: (app) => {
-      app.post('/payout', { preHandler: app.requireReauth }, async (request) => ({ paid: true, body: request.body ?? null }))
-    }
-  })
-  t.teardown(h.close)
-  const browser = browserFetch(opts.user === undefined ? 'u1' : opts.user)
-  const client = createPassbaseClient({ prefix: `${h.url}/passbase`, fetch: browser.fetch, poll: FAST, stepUpPoll: FAST })
-  return { h, client, browser, buttonUrl, ...dom }
-}
-
-function verifyTarget (document: FakeDocument): FakeElement {
-  const el = document.createElement('div')
-  el.id = 'verify'
-  document.body.appendChild(el)
-  return el
-}
-
-async function approved (h: Harness, client: PassbaseBrowserClient): Promise<string> {
-  const identity = await h.sandbox.createIdentity({ status: 'approved', score: 0.95 })
-  const linked = await client.link(identity.id)
-  if (linked.status !== 'approved') throw new Error(`not approved: ${JSON.stringify(linked)}`)
-  return identity.id
-}
-
-async function rejection (promise: Promise<unknown>): Promise<PassbaseClientError> {
-  try {
-    await promise
-  } catch (err) {
-    if (isPassbaseClientError(err)) return err
-    throw err
-  }
-  throw new Error('expected a rejection')
-}
-
-/** the sandbox delivers an approved login, in a later millisecond than the challenge (see nextMillisecond) */
-async function authenticated (h: Harness, identityId: string): Promise<void> {
-  await nextMillisecond()
-  await h.sandbox.authenticate(identityId)
-}
-
-/** the user passes the login when the helper renders the login button */
-function passLogins (h: Harness, button: FakeButton): void {
-  button.onRender = ({ options }) => {
-    if (options.integrationType !== 'login') return
-    void authenticated(h, options.identityAccessKey ?? '').then(() => options.onFinish?.(options.identityAccessKey ?? ''))
-  }
-}
 
 t.test('config, status and link', async (t) => {
   const { h, client, buttonUrl } = await setup(t)
@@ -241,7 +153,7 @@ t.test('renderVerifyButton: errors reach onError as PassbaseClientError', async 
   const errors: PassbaseClientError[] = []
   await client.renderVerifyButton('#verify', { onError: (e) => errors.push(e) })
   const { options } = button.calls[0]!
-  options.onError?.({ code: 'CANCELLED_BY_USER', message: 'The user cancelled the verification' })
+  options.onError?.('CANCELLED_BY_USER', { step: 'CONSENT' })
   options.onFinish?.('2b4cf1f7-6a36-4f5e-9a3c-5d21c0f8e001') // unknown to the provider
   while (errors.length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
   t.same(errors.map((e) => e.code), ['CANCELLED_BY_USER', 'FST_PASSBASE_UNKNOWN_IDENTITY'])
@@ -253,7 +165,7 @@ t.test('renderVerifyButton: errors reach onError as PassbaseClientError', async 
   console.error = (value: unknown) => { logged.push(value) }
   t.teardown(() => { console.error = original })
   await client.renderVerifyButton('#verify')
-  button.calls[1]!.options.onError?.({ code: 'X', message: 'y' })
+  button.calls[1]!.options.onError?.('X')
   console.error = original
   t.match(logged, [{ code: 'X' }])
 })
@@ -361,7 +273,7 @@ t.test('stepUp: Cancel, failed face match, concurrent callers, container, abort'
   t.equal(document.find('passbase-stepup'), undefined)
 
   // the button's own errors end the step-up
-  button.onRender = ({ options }) => { setTimeout(() => options.onError?.({ code: 'CANCELLED_BY_USER', message: 'closed' }), 1) }
+  button.onRender = ({ options }) => { setTimeout(() => options.onError?.('CANCELLED_BY_USER', {}), 1) }
   t.equal((await rejection(client.stepUp())).code, 'CANCELLED_BY_USER')
   button.onRender = ({ options }) => { setTimeout(() => options.onError?.(undefined as never), 1) }
   t.equal((await rejection(client.stepUp())).code, 'UNKNOWN_ERROR')
@@ -372,10 +284,11 @@ t.test('stepUp: Cancel, failed face match, concurrent callers, container, abort'
   button.onRender = ({ options }) => {
     setTimeout(() => {
       if (tries++ === 0) {
-        options.onError?.({ code: 'BIOMETRIC_AUTHENTICATION_FAILED', message: 'The face did not match' })
+        // the object form of older sandbox buttons is still understood
+        legacyError(options.onError, { code: 'BIOMETRIC_AUTHENTICATION_FAILED', message: 'The face did not match' })
         const message = document.find('passbase-stepup-message')
         messages.push(message?.getAttribute('data-state') ?? null, message?.textContent ?? null)
-        options.onError?.({ code: 'BIOMETRIC_AUTHENTICATION_FAILED', message: 'The face did not match' })
+        legacyError(options.onError, { code: 'BIOMETRIC_AUTHENTICATION_FAILED', message: 'The face did not match' })
       }
       void authenticated(h, options.identityAccessKey ?? '').then(() => options.onFinish?.(options.identityAccessKey ?? ''))
     }, 1)
@@ -459,7 +372,7 @@ t.test('GET /passbase/client.js serves the same helper as a script', async (t) =
   const etag = res.headers.get('etag')
   t.match(etag, /^"[\w-]{32}"$/)
   const source = await res.text()
-  t.equal(source, clientScript('/passbase'))
+  t.ok(source.includes(script), 'the bundled helper (src/browser/client.iife.ts → src/generated/browser-client.ts)')
 
   const cached = await fetch(`${h.url}/passbase/client.js`, { headers: { 'if-none-match': `W/"other", W/${etag ?? ''}` } })
   t.equal(cached.status, 304)
@@ -481,8 +394,11 @@ t.test('the served script knows a custom prefix', async (t) => {
   t.teardown(() => app.close())
   const res = await app.inject('/kyc/client.js')
   t.equal(res.statusCode, 200)
+  // as a <script src="/kyc/client.js">: the script reads its prefix from its own URL
   const window: { PassbaseClient?: { createPassbaseClient: typeof createPassbaseClient } } = {}
-  new Script(res.body).runInContext(createContext({ window }))
+  const document = { currentScript: { src: 'http://localhost:3000/kyc/client.js' } }
+  const location = { origin: 'http://localhost:3000', href: 'http://localhost:3000/wallet' }
+  new Script(res.body).runInContext(createContext({ window, document, location, URL }))
   t.equal(window.PassbaseClient!.createPassbaseClient().prefix, '/kyc')
   const config = await app.inject({ url: '/kyc/config', headers: { 'x-user': 'u1' } })
   t.same(config.json(), { publishableApiKey: null }, 'no buttonScriptUrl unless configured')
