@@ -52,7 +52,7 @@ export async function registerRoutes (fastify: FastifyInstance, deps: RoutesDeps
         metadataPrivateKey: options.metadataPrivateKey,
         buttonScriptUrl: options.buttonScriptUrl
       })
-      await api.register(clientScriptRoutes, { prefix: options.prefix })
+      await api.register(clientScriptRoutes)
       if (stepUp !== undefined) {
         await api.register(stepUpRoutes, {
           service: stepUp.service,
