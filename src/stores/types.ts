@@ -298,4 +298,4 @@ export interface StoreLifecycle {
 export interface PassbaseStore extends IdentityStore, DeliveryStore, ChangeStore, StoreLifecycle, Partial<StepUpStore> {}
 
 /** A store with every method, the step-up ones included (what the shipped stores are). */
-export interface CompleteStore extends PassbaseStore, StepUpStore {}
+export interface CompleteStore extends IdentityStore, DeliveryStore, ChangeStore, StoreLifecycle, StepUpStore {}
