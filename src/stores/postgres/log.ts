@@ -4,18 +4,6 @@ import { num } from '../sql/rows.js'
 import type { Runner } from './client.js'
 import type { PostgresStatements } from './sql.js'
 
-/**
- * Appends changes to the log inside the caller's transaction (the one that makes the
- * change), so that both commit or neither does.
- *
- * Locks, always in this order, so that writers never wait on each other in a cycle:
- * the rows the change touches (by its own statements), then the users' salts (a share
- * lock; created on first use), then the head row (`FOR UPDATE`), held until commit:
- * entries are chained from the head in JS and inserted with their outbox rows in one
- * statement, so `seq` has no gaps whatever the number of writers and rollbacks. The
- * head is locked last and briefly (two round trips), so writers serialise on nothing
- * longer. The statement also notifies `{ kind: 'user' }` for each user (sent on commit).
- */
 export interface AppendOptions {
   /** salts already known (an erasure removes the user's salt before its entry) */
   salts?: ReadonlyMap<string, string>
@@ -23,6 +11,20 @@ export interface AppendOptions {
   underHead?: () => Promise<void>
 }
 
+/**
+ * Appends changes to the log inside the caller's transaction (the one that makes the
+ * change), so that both commit or neither does.
+ *
+ * Locks, always in this order (so that writers do not wait on each other in a cycle; an
+ * erasure racing several writes of its user may still deadlock, and is then retried):
+ * the rows the change touches (by its own statements), then the users' salts (a share
+ * lock, created on first use; a caller whose row lock already orders it against an
+ * erasure passes the salt in `salts`), then the head row (`FOR UPDATE`), held until commit:
+ * entries are chained from the head in JS and inserted with their outbox rows in one
+ * statement, so `seq` has no gaps whatever the number of writers and rollbacks. The
+ * head is locked last and briefly (two round trips), so writers serialise on nothing
+ * longer. The statement also notifies `{ kind: 'user' }` for each user (sent on commit).
+ */
 export async function appendChanges (r: Runner, s: PostgresStatements, channel: string, items: readonly ChangeItem[], options: AppendOptions = {}): Promise<void> {
   if (items.length === 0) return
   const salts = new Map(options.salts)

@@ -19,7 +19,7 @@ const notify = (from: string): string =>
 
 export function postgresStatements (t: Tables) {
   const q = sharedQueries(t, { greatest: 'GREATEST', order: 'seq' })
-  const { identity, challenge, change, outbox } = q.columns
+  const { identity, change, outbox } = q.columns
   return compileAll({
     getByIdentity: q.getByIdentity,
     getByUser: q.getByUser,

@@ -37,11 +37,17 @@ export function prepareDatabase (db: Database.Database, t: Tables): void {
 
 /**
  * After an erasure: copy the WAL into the database and truncate it, so that no old page
- * image holding the user id stays in the -wal file. Waits (busy timeout) for readers of
- * other processes; a reader that holds on longer leaves the truncation to a later
- * checkpoint. A database not in WAL mode has no such file.
+ * image holding the user id stays in the -wal file. Waits (busy timeout) for the readers
+ * and writers of other processes; when one holds on longer, the WAL is left as it is
+ * (the erasure itself is committed) and false is returned. A database not in WAL mode
+ * has no such file.
  */
-export function truncateWal (db: Database.Database): void {
-  if (db.pragma('journal_mode', { simple: true }) !== 'wal') return
-  db.pragma('wal_checkpoint(TRUNCATE)')
+export function truncateWal (db: Database.Database): boolean {
+  if (db.pragma('journal_mode', { simple: true }) !== 'wal') return true
+  try {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>
+    return result?.busy === 0
+  } catch {
+    return false
+  }
 }

@@ -105,6 +105,7 @@ export const identityCases: ConformanceCase[] = [
     needs: ['identities'],
     async run ({ store, id }) {
       const { now, user: u, identity: first } = await freshLink(store, id)
+      assert.equal((await store.getByUser(u, now))?.identityId, first)
       const second = id('identity'), third = id('identity')
       await linkOk(store, u, second, now)
       assert.equal((await store.getByUser(u, now))?.identityId, second, 'the second of two links in the same millisecond')
