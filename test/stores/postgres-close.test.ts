@@ -8,8 +8,8 @@
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import t from 'tap'
-import { PostgresStore } from '../src/stores/postgres.js'
-import { within } from './helpers/wait.js'
+import { PostgresStore } from '../../src/stores/postgres/index.js'
+import { within } from '../helpers/wait.js'
 
 /** TCP sockets open in this process (the store's and the fake server's; nothing else here opens any). */
 const tcpSockets = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length

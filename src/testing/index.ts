@@ -1,0 +1,12 @@
+/**
+ * `fastify-passbase/testing`: what adapter authors and host apps test with.
+ * - the store conformance suite (`storeConformance`, `runStoreConformance`) and the
+ *   change-log verifier its cases use;
+ * - helpers for testing a host app's guarded routes (below).
+ */
+export { conformanceCaseNames, runStoreConformance, storeConformance } from './conformance/index.js'
+export type { ConformanceOptions, ConformanceResult, StoreConformanceOptions, StoreFactory, TestFn } from './conformance/index.js'
+export { readAllChanges, verifyChain } from '../changes/verify.js'
+export type { ChainVerdict } from '../changes/verify.js'
+
+// ---- host-test helpers (src/testing/host.ts, written by the integrator): export them here ----
