@@ -10,3 +10,6 @@ export { readAllChanges, verifyChain } from '../changes/verify.js'
 export type { ChainVerdict } from '../changes/verify.js'
 
 // ---- host-test helpers (src/testing/host.ts, written by the integrator): export them here ----
+export { createTestClock, setStatus, stepUpCookie, stepUpWithSandbox, verifyWithSandbox } from './host.js'
+export type { AsUser, TestClock } from './host.js'
+export type { ForceStatusOptions, StepUpProofOptions } from '../test-hooks.js'

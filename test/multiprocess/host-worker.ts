@@ -13,7 +13,7 @@
  */
 import Fastify from 'fastify'
 import fastifyPassbase, { type StatusChange } from '../../src/index.js'
-import { PostgresStore, type PostgresStoreOptions } from '../../src/stores/postgres.js'
+import { PostgresStore, type PostgresStoreOptions } from '../../src/stores/postgres/index.js'
 import type { VerificationRecord } from '../../src/stores/types.js'
 
 export interface HostWorkerConfig {
@@ -46,9 +46,9 @@ class CountingPostgresStore extends PostgresStore {
     super(options)
   }
 
-  override async getByUser (userId: string): Promise<VerificationRecord | null> {
+  override async getByUser (userId: string, now: number): Promise<VerificationRecord | null> {
     this.getByUserCalls++
-    return await super.getByUser(userId)
+    return await super.getByUser(userId, now)
   }
 }
 
@@ -69,7 +69,6 @@ async function main (): Promise<void> {
     connectionString: config.connectionString,
     tablePrefix: config.tablePrefix,
     channel: config.channel,
-    cacheTtlMs: config.cacheTtlMs,
     poolConfig: { max: 12 }
   })
   let changes = 0
@@ -80,6 +79,7 @@ async function main (): Promise<void> {
     apiBaseUrl: config.apiBaseUrl,
     getUserId,
     store,
+    ...(config.cacheTtlMs === undefined ? {} : { cacheTtlMs: config.cacheTtlMs }),
     api: { timeoutMs: 5000, retries: 1 },
     reauth: { secret: config.reauthSecret, cookie: { secure: false } },
     onStatusChange (change) {

@@ -18,7 +18,7 @@ import pg from 'pg'
 import t from 'tap'
 import fastifyPassbase from '../../src/index.js'
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js'
-import { PostgresStore } from '../../src/stores/postgres.js'
+import { PostgresStore } from '../../src/stores/postgres/index.js'
 import { encryptWebhook, webhookKey } from '../../src/protocol/crypto.js'
 import { getUserId, harness, linkNew, REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_SECRET } from '../helpers/app.js'
 import { postgresForTap, uniquePrefix } from '../helpers/postgres.js'
@@ -345,9 +345,9 @@ if (server !== null) {
     })
     pool.on('error', () => {})
     const ttl = 200
-    const store = new PostgresStore({ pool, tablePrefix: uniquePrefix('mpfail'), cacheTtlMs: ttl, channel: `${tablePrefix}failinval` })
+    const store = new PostgresStore({ pool, tablePrefix: uniquePrefix('mpfail'), channel: `${tablePrefix}failinval` })
     const h = await harness({
-      plugin: { store, reauth: { secret: REAUTH_SECRET, cookie: { secure: false } } },
+      plugin: { store, cacheTtlMs: ttl, reauth: { secret: REAUTH_SECRET, cookie: { secure: false } } },
       routes: (app) => { app.get('/withdraw', { preHandler: app.requireReauth }, async () => ({ ok: true })) }
     })
     // each step bounded: one that hangs fails here by name instead of timing the file out
@@ -408,7 +408,7 @@ if (server !== null) {
     const address = closed.address()
     const port = typeof address === 'object' && address !== null ? address.port : 0
     await new Promise<void>((resolve) => { closed.close(() => { resolve() }) })
-    const store = new PostgresStore({ connectionString: `postgresql://postgres@127.0.0.1:${port}/nowhere`, cacheTtlMs: 50 })
+    const store = new PostgresStore({ connectionString: `postgresql://postgres@127.0.0.1:${port}/nowhere` })
     const app = Fastify({ logger: false })
     t.teardown(async () => {
       await app.close().catch(() => {})

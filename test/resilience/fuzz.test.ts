@@ -68,7 +68,7 @@ async function snapshot (w: World): Promise<Snapshot> {
     alice: await w.store.getByUser('alice', now),
     bob: await w.store.getByUser('bob', now),
     // the challenges with their authentication times (what an authentication would change)
-    challenges: JSON.stringify([...(Reflect.get(w.store, 'challenges') as Map<string, unknown>).values()])
+    challenges: JSON.stringify([...(Reflect.get(Reflect.get(w.store, 'challenges') as object, 'byId') as Map<string, unknown>).values()])
   }
 }
 

@@ -50,9 +50,17 @@ t.test('the new cases fail on a store that breaks their guarantee', async (t) =>
     ['a forget that keeps the salt', () => Object.assign(new MemoryStore(), { subjectOf: async () => 'still-here' }), /forget removes every record/],
     ['a createChallenge that ends nothing', () => {
       const store = new MemoryStore()
-      const challenges = (store as unknown as { challenges: Map<string, object> }).challenges
-      return Object.assign(store, { createChallenge: async (c: { id: string }) => { challenges.set(c.id, { ...c, authenticatedAt: null, used: false }) } })
-    }, /createChallenge ends the user's other challenges/],
+      const challenges = (store as unknown as { challenges: { byId: Map<string, { id: string }> } }).challenges.byId
+      const create = store.createChallenge.bind(store)
+      // creates the new one and puts the user's earlier ones back
+      return Object.assign(store, {
+        createChallenge: async (c: Parameters<MemoryStore['createChallenge']>[0]) => {
+          const kept = [...challenges.values()]
+          await create(c)
+          for (const k of kept) challenges.set(k.id, k)
+        }
+      })
+    }, /createChallenge removes the user's other challenges/],
     ['a claim that ignores leases', () => {
       const store = new MemoryStore()
       const claim = store.claimChanges.bind(store)

@@ -236,4 +236,19 @@ if (server !== null) {
       test: t.test.bind(t), only: ['concurrent: 20 identical', 'link creates', 'every change of a link is logged']
     })
   })
+
+  t.test('one challenge row per user however often they start (a new start removes the earlier)', async (t) => {
+    const prefix = `ch_${randomUUID().slice(0, 8)}_`
+    const store = new PostgresStore({ connectionString, tablePrefix: prefix })
+    t.teardown(async () => {
+      await store.close()
+      await dropStoreTables(admin, prefix)
+    })
+    await Promise.all(Array.from({ length: 20 }, async (_, i) =>
+      await store.createChallenge({ id: `c${i}`, userId: 'u', identityId: 'i', createdAt: i, expiresAt: 10_000_000, action: null })))
+    for (let i = 20; i < 100; i++) await store.createChallenge({ id: `c${i}`, userId: 'u', identityId: 'i', createdAt: i, expiresAt: 10_000_000, action: null })
+    const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM "${prefix}challenges"`)
+    t.equal(Number(rows[0]!.n), 1)
+    t.match(await store.getChallenge('c99'), { id: 'c99', userId: 'u' })
+  })
 }

@@ -12,15 +12,12 @@ import type {
   UpdateResult,
   VerificationRecord
 } from '../types.js'
+import { MemoryChallenges } from './challenges.js'
 import { MemoryChangeLog } from './changes.js'
 
 export interface MemoryStoreOptions {
   /** Most de-duplication entries kept; the oldest are dropped first (default 100,000). */
   maxEvents?: number
-}
-
-interface StoredChallenge extends Challenge {
-  used: boolean
 }
 
 /**
@@ -32,9 +29,7 @@ export class MemoryStore implements CompleteStore {
   private readonly byIdentity = new Map<string, VerificationRecord & { order: number }>()
   private readonly byUser = new Map<string, Set<string>>()
   private readonly events = new Map<string, number>()
-  private readonly challenges = new Map<string, StoredChallenge>()
-  /** each user's one challenge id */
-  private readonly challengeOf = new Map<string, string>()
+  private readonly challenges = new MemoryChallenges()
   private readonly revocations = new Map<string, { notBefore: number, expiresAt: number }>()
   private readonly usedTokens = new Map<string, number>()
   private readonly log = new MemoryChangeLog()
@@ -148,38 +143,22 @@ export class MemoryStore implements CompleteStore {
   // ---- step-up ----
 
   async createChallenge (challenge: NewChallenge): Promise<void> {
-    const earlier = this.challengeOf.get(challenge.userId)
-    if (earlier !== undefined) this.challenges.delete(earlier)
-    this.challenges.set(challenge.id, { ...challenge, authenticatedAt: null, used: false })
-    this.challengeOf.set(challenge.userId, challenge.id)
+    this.challenges.create(challenge)
   }
 
   async getChallenge (id: string): Promise<Challenge | null> {
-    const c = this.challenges.get(id)
-    return c === undefined || c.used ? null : challengeOf(c)
+    return this.challenges.get(id)
   }
 
   async recordAuthentication (identityId: string, at: number, eventKey: string, eventExpiresAt: number): Promise<AuthenticationResult> {
     if (!this.mark(eventKey, eventExpiresAt, at)) return 'duplicate'
-    // one challenge per user, and the identity names its user
-    const userId = this.byIdentity.get(identityId)?.userId
-    const id = userId === undefined ? undefined : this.challengeOf.get(userId)
-    const c = id === undefined ? undefined : this.challenges.get(id)
-    if (c === undefined || c.identityId !== identityId || c.used || c.authenticatedAt !== null || !(c.createdAt < at && at < c.expiresAt)) return 'unmatched'
-    c.authenticatedAt = at
-    return 'satisfied'
+    return this.challenges.satisfy(identityId, at) ? 'satisfied' : 'unmatched'
   }
 
   async consumeChallenge (id: string, userId: string, now: number): Promise<ConsumeResult> {
-    const c = this.challenges.get(id)
-    if (c === undefined) return { ok: false, reason: 'missing' }
-    if (c.userId !== userId) return { ok: false, reason: 'forbidden' }
-    if (c.used) return { ok: false, reason: 'used' }
-    if (c.expiresAt <= now) return { ok: false, reason: 'expired' }
-    if (c.authenticatedAt === null) return { ok: false, reason: 'pending' }
-    c.used = true
-    this.log.append(userId, { at: now, type: 'step_up', identityId: c.identityId })
-    return { ok: true, challenge: challengeOf(c) }
+    const result = this.challenges.consume(id, userId, now)
+    if (result.ok) this.log.append(userId, { at: now, type: 'step_up', identityId: result.challenge.identityId })
+    return result
   }
 
   async revokeUser (userId: string, notBefore: number, expiresAt: number, now: number): Promise<void> {
@@ -236,9 +215,7 @@ export class MemoryStore implements CompleteStore {
       links++
     }
     this.byUser.delete(userId)
-    const challenge = this.challengeOf.get(userId)
-    if (challenge !== undefined) this.challenges.delete(challenge)
-    this.challengeOf.delete(userId)
+    this.challenges.forgetUser(userId)
     this.revocations.delete(userId)
     this.log.erase(userId, now)
     return { links }
@@ -250,11 +227,7 @@ export class MemoryStore implements CompleteStore {
     purgeMap(this.events, now)
     purgeMap(this.usedTokens, now)
     for (const [userId, row] of this.revocations) if (row.expiresAt <= now) this.revocations.delete(userId)
-    for (const [id, c] of this.challenges) {
-      if (c.expiresAt > now) continue
-      this.challenges.delete(id)
-      if (this.challengeOf.get(c.userId) === id) this.challengeOf.delete(c.userId)
-    }
+    this.challenges.purge(now)
   }
 
   /** Sizes of the internal tables (for soak tests and diagnostics). */
@@ -298,17 +271,6 @@ function copy (record: VerificationRecord): VerificationRecord {
   }
 }
 
-function challengeOf (c: StoredChallenge): Challenge {
-  return {
-    id: c.id,
-    userId: c.userId,
-    identityId: c.identityId,
-    createdAt: c.createdAt,
-    expiresAt: c.expiresAt,
-    action: c.action,
-    authenticatedAt: c.authenticatedAt
-  }
-}
 
 function purgeMap (map: Map<string, number>, now: number): void {
   for (const [key, until] of map) if (until <= now) map.delete(key)

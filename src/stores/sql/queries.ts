@@ -60,7 +60,7 @@ export function sharedQueries (t: Tables, d: SqlDialect) {
     useToken: markOnce(t.tokens, 'jti'),
 
     // step-up
-    endChallenges: `UPDATE ${t.challenges} SET used = TRUE WHERE user_id = $userId AND NOT used`,
+    endChallenges: `DELETE FROM ${t.challenges} WHERE user_id = $userId`,
     insertChallenge: `INSERT INTO ${t.challenges} (id, user_id, identity_id, created_at, expires_at, action, authenticated_at, used)
       VALUES ($id, $userId, $identityId, $createdAt, $expiresAt, $action, NULL, FALSE)`,
     getChallenge: `SELECT ${CHALLENGE_COLUMNS} FROM ${t.challenges} WHERE id = $id AND NOT used`,

@@ -53,7 +53,7 @@ export const challengeCases: ConformanceCase[] = [
     }
   },
   {
-    name: "createChallenge ends the user's other challenges, not other users'",
+    name: "createChallenge removes the user's other challenges (constant space per user), not other users'",
     needs: ['stepUp'],
     async run ({ store, id }) {
       const { now, user: owner, other, identity } = fresh(id)
@@ -63,8 +63,8 @@ export const challengeCases: ConformanceCase[] = [
       await store.createChallenge(theirs)
       const second = challengeOf(id('challenge'), owner, identity, now + 2)
       await store.createChallenge(second)
-      assert.equal(await store.getChallenge(first.id), null, 'the earlier challenge is ended (even satisfied)')
-      assert.deepStrictEqual(await store.consumeChallenge(first.id, owner, now + 3), { ok: false, reason: 'used' }, 'an ended challenge reads as used')
+      assert.equal(await store.getChallenge(first.id), null, 'the earlier challenge is gone (even satisfied)')
+      assert.deepStrictEqual(await store.consumeChallenge(first.id, owner, now + 3), { ok: false, reason: 'missing' }, 'a removed challenge reads as missing (the route answers 410)')
       assert.deepStrictEqual(await store.getChallenge(second.id), read(second), 'the new one is pending')
       assert.deepStrictEqual(await store.getChallenge(theirs.id), read(theirs), "another user's challenge is untouched")
     }
