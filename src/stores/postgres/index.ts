@@ -1,0 +1,2 @@
+// TEMP shim (lane-package): the stores lane replaces this file; the integrator drops this commit.
+export * from '../postgres.js'
