@@ -12,7 +12,7 @@
 // 3. A burst of 10,000 deliveries for 1,000 identities (bench/burst.js).
 // 4. The soak: 1,000,000 guarded requests and 100,000 webhooks, heap before/after (bench/soak.js).
 //
-// Writes bench/results.json and prints a table. Environment: BENCH_ROUNDS (7), BENCH_DURATION
+// Writes bench/.tmp/results.json (ignored: the figures belong to the machine) and prints a table. Environment: BENCH_ROUNDS (7), BENCH_DURATION
 // (seconds per run, 2.5), BENCH_CONNECTIONS (10), BENCH_SKIP (comma list of
 // http,instructions,profile,guards,burst,soak),
 // BENCH_PROFILE=1 (servers run with --cpu-prof into bench/.tmp/profiles).
@@ -34,6 +34,7 @@ const PROFILE = process.env.BENCH_PROFILE === '1'
 const WEBHOOK_IDENTITIES = 1000
 const PROVIDER_LATENCIES = [0, 20]
 const TMP = here('./.tmp')
+const RESULTS = `${TMP}/results.json`
 const key = webhookKey(WEBHOOK_SECRET)
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`)
@@ -404,10 +405,11 @@ if (results.soak !== undefined) {
   add('heap after soak (after GC)', `${s.heapMB.before} → ${s.heapMB.middle} → ${s.heapMB.after} MB; tables ${JSON.stringify(s.tables.after)}`, 'flat', s.flat)
 }
 results.verdicts = rows
-writeFileSync(here('./results.json'), JSON.stringify(results, null, 2) + '\n')
+mkdirSync(TMP, { recursive: true })
+writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n')
 process.stdout.write('\n' + formatTable(rows, ['figure', 'value', 'target', 'verdict']) + '\n\n')
 if (results.http !== undefined) {
   const table = Object.entries(results.http.summary).map(([route, s]) => ({ route, 'req/s (median)': s.rps, 'server CPU µs/req (median)': s.cpuPerRequestMicros, errors: s.errors }))
   process.stdout.write(formatTable(table, ['route', 'req/s (median)', 'server CPU µs/req (median)', 'errors']) + '\n\n')
 }
-process.stdout.write(`results: bench/results.json (load average at start: ${results.machine.loadavg.join(', ')})\n`)
+process.stdout.write(`results: bench/.tmp/results.json (load average at start: ${results.machine.loadavg.join(', ')})\n`)

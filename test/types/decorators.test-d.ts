@@ -1,0 +1,63 @@
+/**
+ * Type tests (compiled by `tsc --noEmit -p .`, never run): what the plugin adds to
+ * Fastify's types by declaration merging. A wrong type here fails `npm test`
+ * (`test/types/compile.test.ts` compiles this folder and checks that a wrong
+ * assertion is caught).
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { expectTypeOf } from 'expect-type'
+import fastifyPassbase, {
+  PassbaseClient,
+  type IdentityStatus,
+  type PassbaseDecorator,
+  type PassbaseGuard,
+  type PassbaseStore,
+  type ReconcileOptions,
+  type ReconcileResult,
+  type VerificationRecord
+} from '../../src/index.js'
+
+// the decorators exist on every FastifyInstance, with these exact types
+expectTypeOf<FastifyInstance['requireVerified']>().toEqualTypeOf<PassbaseGuard>()
+expectTypeOf<FastifyInstance['requireReauth']>().toEqualTypeOf<PassbaseGuard>()
+expectTypeOf<FastifyInstance['passbase']>().toEqualTypeOf<PassbaseDecorator>()
+expectTypeOf<FastifyRequest['verification']>().toEqualTypeOf<VerificationRecord | null>()
+
+// fastify.passbase.*
+expectTypeOf<PassbaseDecorator['client']>().toEqualTypeOf<PassbaseClient>()
+expectTypeOf<PassbaseDecorator['store']>().toEqualTypeOf<PassbaseStore>()
+expectTypeOf<PassbaseDecorator['statusOf']>().parameters.toEqualTypeOf<[userId: string]>()
+expectTypeOf<PassbaseDecorator['statusOf']>().returns.resolves.toEqualTypeOf<IdentityStatus | 'none'>()
+expectTypeOf<IdentityStatus | 'none'>().toEqualTypeOf<'none' | 'created' | 'processing' | 'pending' | 'approved' | 'declined'>()
+expectTypeOf<PassbaseDecorator['requireReauth']>().toBeCallableWith()
+expectTypeOf<PassbaseDecorator['requireReauth']>().toBeCallableWith({})
+expectTypeOf<PassbaseDecorator['requireReauth']>().toBeCallableWith({ maxAge: 60 })
+expectTypeOf<PassbaseDecorator['requireReauth']>().parameter(0).toEqualTypeOf<{ maxAge?: number } | undefined>()
+expectTypeOf<PassbaseDecorator['requireReauth']>().returns.toEqualTypeOf<PassbaseGuard>()
+expectTypeOf<PassbaseDecorator['refresh']>().parameters.toEqualTypeOf<[identityId: string]>()
+expectTypeOf<PassbaseDecorator['refresh']>().returns.resolves.toEqualTypeOf<VerificationRecord | null>()
+expectTypeOf<PassbaseDecorator['reconcile']>().parameters.toEqualTypeOf<[options?: ReconcileOptions]>()
+expectTypeOf<PassbaseDecorator['reconcile']>().returns.resolves.toEqualTypeOf<ReconcileResult>()
+
+// a guard is a preHandler, and can be awaited directly (undefined when it decided synchronously)
+expectTypeOf<PassbaseGuard>().thisParameter.toEqualTypeOf<FastifyInstance>()
+expectTypeOf<PassbaseGuard>().returns.toEqualTypeOf<Promise<void> | undefined>()
+expectTypeOf<Parameters<PassbaseGuard>[0]>().toEqualTypeOf<FastifyRequest>()
+expectTypeOf<Parameters<PassbaseGuard>[1]>().toEqualTypeOf<FastifyReply>()
+
+/** Host code as the README shows it (compiled, never called). */
+export async function hostApp (): Promise<void> {
+  const app = Fastify()
+  await app.register(fastifyPassbase, { secretApiKey: 'k', webhookSecret: 'x'.repeat(32), getUserId: () => null, reauth: { secret: 's'.repeat(32) } })
+  app.get('/profile', { preHandler: app.requireVerified }, async (request) => {
+    expectTypeOf(request.verification).toEqualTypeOf<VerificationRecord | null>()
+    return { identityId: request.verification?.identityId }
+  })
+  app.post('/withdraw', { preHandler: [app.requireVerified, app.requireReauth, app.passbase.requireReauth({ maxAge: 60 })] }, async () => ({ ok: true }))
+  app.addHook('preHandler', app.requireVerified)
+  app.get('/inline', async function (request, reply) {
+    expectTypeOf(await this.requireVerified(request, reply)).toEqualTypeOf<void | undefined>()
+    return reply.sent ? undefined : 'ok'
+  })
+  expectTypeOf(await app.passbase.statusOf('u')).toEqualTypeOf<IdentityStatus | 'none'>()
+}
