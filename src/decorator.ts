@@ -7,6 +7,18 @@ import type { PassbaseStore, VerificationRecord } from './stores/types.js'
 import type { ReconcileOptions, ReconcileResult } from './verification/reconcile.js'
 import type { PublicStatusName } from './verification/status.js'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    passbase: PassbaseDecorator
+    requireVerified: PassbaseGuard
+    requireReauth: PassbaseGuard
+  }
+  interface FastifyRequest {
+    /** the user's verification record, set by the guards (null when none) */
+    verification: VerificationRecord | null
+  }
+}
+
 /** `fastify.passbase`. */
 export interface PassbaseDecorator {
   /** the provider API client (e.g. personal data on demand: `client.getIdentity(id)`) */

@@ -1,20 +1,6 @@
 import fp from 'fastify-plugin'
-import type { PassbaseDecorator } from './decorator.js'
+import './decorator.js'
 import { fastifyPassbasePlugin } from './plugin.js'
-import type { PassbaseGuard } from './step-up/guards.js'
-import type { VerificationRecord } from './stores/types.js'
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    passbase: PassbaseDecorator
-    requireVerified: PassbaseGuard
-    requireReauth: PassbaseGuard
-  }
-  interface FastifyRequest {
-    /** the user's verification record, set by the guards (null when none) */
-    verification: VerificationRecord | null
-  }
-}
 
 export const fastifyPassbase = fp(fastifyPassbasePlugin, { fastify: '5.x', name: 'fastify-passbase' })
 export default fastifyPassbase

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Clock } from '../clock.js'
+import '../decorator.js'
 import type { Sandbox } from '../sandbox/index.js'
 import type { IdentityStatus, VerificationRecord } from '../stores/types.js'
 import { kTestHooks, type ForceStatusOptions, type StepUpProofOptions, type TestHooks } from '../test-hooks.js'

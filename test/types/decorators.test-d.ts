@@ -14,6 +14,7 @@ import fastifyPassbase, {
   type PassbaseStore,
   type ReconcileOptions,
   type ReconcileResult,
+  type RequireReauthOptions,
   type VerificationRecord
 } from '../../src/index.js'
 
@@ -28,11 +29,15 @@ expectTypeOf<PassbaseDecorator['client']>().toEqualTypeOf<PassbaseClient>()
 expectTypeOf<PassbaseDecorator['store']>().toEqualTypeOf<PassbaseStore>()
 expectTypeOf<PassbaseDecorator['statusOf']>().parameters.toEqualTypeOf<[userId: string]>()
 expectTypeOf<PassbaseDecorator['statusOf']>().returns.resolves.toEqualTypeOf<IdentityStatus | 'none'>()
-expectTypeOf<IdentityStatus | 'none'>().toEqualTypeOf<'none' | 'created' | 'processing' | 'pending' | 'approved' | 'declined'>()
+expectTypeOf<IdentityStatus | 'none'>().toEqualTypeOf<'none' | 'created' | 'processing' | 'pending' | 'approved' | 'declined' | 'expired'>()
 expectTypeOf<PassbaseDecorator['requireReauth']>().toBeCallableWith()
 expectTypeOf<PassbaseDecorator['requireReauth']>().toBeCallableWith({})
 expectTypeOf<PassbaseDecorator['requireReauth']>().toBeCallableWith({ maxAge: 60 })
-expectTypeOf<PassbaseDecorator['requireReauth']>().parameter(0).toEqualTypeOf<{ maxAge?: number } | undefined>()
+expectTypeOf<PassbaseDecorator['requireReauth']>().toBeCallableWith({ action: (request) => ({ amount: request.url }) })
+expectTypeOf<PassbaseDecorator['requireReauth']>().parameter(0).toEqualTypeOf<RequireReauthOptions | undefined>()
+expectTypeOf<RequireReauthOptions['maxAge']>().toEqualTypeOf<number | undefined>()
+// @ts-expect-error action must be a function of the request
+expectTypeOf<PassbaseDecorator['requireReauth']>().toBeCallableWith({ action: { amount: '1' } })
 expectTypeOf<PassbaseDecorator['requireReauth']>().returns.toEqualTypeOf<PassbaseGuard>()
 expectTypeOf<PassbaseDecorator['refresh']>().parameters.toEqualTypeOf<[identityId: string]>()
 expectTypeOf<PassbaseDecorator['refresh']>().returns.resolves.toEqualTypeOf<VerificationRecord | null>()

@@ -20,7 +20,7 @@ type RequiredKeys<T> = { [K in keyof T]-?: Record<never, never> extends Pick<T, 
 // exactly three options are required; everything else has a default or is off without it
 expectTypeOf<RequiredKeys<FastifyPassbaseOptions>>().toEqualTypeOf<'secretApiKey' | 'webhookSecret' | 'getUserId'>()
 expectTypeOf<FastifyPassbaseOptions['secretApiKey']>().toEqualTypeOf<string>()
-expectTypeOf<FastifyPassbaseOptions['webhookSecret']>().toEqualTypeOf<string>()
+expectTypeOf<FastifyPassbaseOptions['webhookSecret']>().toEqualTypeOf<string | string[]>()
 expectTypeOf<FastifyPassbaseOptions['getUserId']>().toEqualTypeOf<GetUserId>()
 expectTypeOf<{ secretApiKey: string, webhookSecret: string, getUserId: () => null }>().toExtend<FastifyPassbaseOptions>()
 expectTypeOf<{ secretApiKey: string, getUserId: () => null }>().not.toExtend<FastifyPassbaseOptions>()
