@@ -14,6 +14,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'sandbox/index': 'src/sandbox/index.ts',
     'sandbox/cli': 'src/sandbox/cli.ts',
+    'audit/cli': 'src/changes/cli.ts',
     'stores/sqlite': 'src/stores/sqlite/index.ts',
     'stores/postgres': 'src/stores/postgres/index.ts',
     testing: 'src/testing/index.ts',

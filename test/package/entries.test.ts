@@ -119,14 +119,16 @@ t.test('the packed package', async (t) => {
     t.equal(consumer.manifest.sideEffects, false)
     const cli = join(consumer.pkg, consumer.manifest.bin['fastify-passbase-sandbox'])
     const deps = JSON.stringify(Object.keys({ ...consumer.manifest.dependencies, ...consumer.manifest.peerDependencies }).filter((d) => !d.startsWith('@types/')))
+    const audit = join(consumer.pkg, consumer.manifest.bin['fastify-passbase-audit'])
     const cases: Array<[string, string]> = [
       ...Object.keys(entries).flatMap((s): Array<[string, string]> => [['import', s], ['require', s]]),
-      // the bin's module too: it starts the sandbox only when it is the process entry
-      ['import', cli]
+      // the bins' modules too: they run only when they are the process entry
+      ['import', cli],
+      ['import', audit]
     ]
     for (const [how, target] of cases) {
       const out = await probe<{ globals: string[], listeners: string[], resources: string[], timers: number, written: string }>(consumer.dir, 'side-effects.mjs', [how, target, deps])
-      t.same(out, { globals: [], listeners: [], resources: [], timers: 0, written: '' }, `${how} ${target.startsWith('/') ? 'dist/sandbox/cli.js' : target}`)
+      t.same(out, { globals: [], listeners: [], resources: [], timers: 0, written: '' }, `${how} ${target.startsWith('/') ? target.slice(consumer.pkg.length + 1) : target}`)
     }
   })
 
@@ -143,5 +145,14 @@ t.test('the packed package', async (t) => {
     symlinkSync(file, link)
     const viaLink = await run(process.execPath, [link, '--help'])
     t.equal(viaLink.stdout, stdout, 'through the node_modules/.bin symlink')
+  })
+
+  t.test('the audit bin runs', async (t) => {
+    const bin = consumer.manifest.bin['fastify-passbase-audit']
+    t.equal(bin, './dist/audit/cli.js')
+    const file = join(consumer.pkg, bin)
+    t.match(readFileSync(file, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'it has a node shebang')
+    const { stdout } = await run(process.execPath, [file, '--help'])
+    t.match(stdout, /fastify-passbase-audit <verify\|export>/)
   })
 })
