@@ -114,8 +114,10 @@ export class Dispatcher {
         if (!(await sleep(backoff, signal))) break
       }
       outcome.attempts++
+      // read per attempt: a retry goes where deliveries go now (a test may move them to another instance)
+      const target = this.#options.target() ?? url
       try {
-        const res = await request(url, {
+        const res = await request(target, {
           method: 'POST',
           body: payload,
           headers: { 'content-type': contentType, 'user-agent': 'passbase-sandbox' },

@@ -1,6 +1,7 @@
 /**
- * A host app process for test/multiprocess/postgres.test.ts: Fastify + the plugin on a
- * PostgresStore (the database, table prefix and NOTIFY channel given by the parent),
+ * A host app process for test/multiprocess/*.test.ts: Fastify + the plugin on a
+ * PostgresStore (the database, table prefix and NOTIFY channel given by the parent) or a
+ * SqliteStore on a file shared with other processes,
  * listening on 127.0.0.1 on a random port. It talks to the parent over IPC:
  *
  * - sends `{ type: 'ready', url }` once it listens AND its LISTEN connection is up;
@@ -9,15 +10,21 @@
  *   (IPC is ordered, so every earlier `statusChange` has reached the parent by then);
  * - on `{ type: 'close' }` (or when the parent goes away) closes the app and exits.
  *
- * Routes besides the plugin's: `GET /profile` (requireVerified), `GET /withdraw` (requireReauth).
+ * Routes besides the plugin's: `GET /profile` (requireVerified), `GET /withdraw` (requireReauth),
+ * `POST /payout { amount }` (requireReauth bound to the amount).
  */
 import Fastify from 'fastify'
 import fastifyPassbase, { type StatusChange } from '../../src/index.js'
 import { PostgresStore, type PostgresStoreOptions } from '../../src/stores/postgres/index.js'
+import { SqliteStore } from '../../src/stores/sqlite/index.js'
 import type { VerificationRecord } from '../../src/stores/types.js'
 
 export interface HostWorkerConfig {
   name: string
+  /** a SqliteStore on this file instead of the PostgresStore */
+  sqliteFile?: string
+  /** onStatusChange tells the parent, then never returns (the parent kills the process there) */
+  stallOnStatusChange?: boolean
   connectionString: string
   tablePrefix: string
   channel: string
@@ -32,6 +39,7 @@ export interface HostWorkerConfig {
 export type WorkerMessage =
   | { type: 'ready', name: string, url: string }
   | { type: 'statusChange', name: string, change: StatusChange }
+  | { type: 'stalled', name: string, change: StatusChange }
   | { type: 'stats', id: number, name: string, getByUser: number, changes: number }
   | { type: 'fatal', name: string, error: string }
 
@@ -65,12 +73,14 @@ function send (message: WorkerMessage): void {
 async function main (): Promise<void> {
   const config = JSON.parse(process.argv[2] as string) as HostWorkerConfig
   const { name } = config
-  const store = new CountingPostgresStore({
-    connectionString: config.connectionString,
-    tablePrefix: config.tablePrefix,
-    channel: config.channel,
-    poolConfig: { max: 12 }
-  })
+  const store = config.sqliteFile !== undefined
+    ? Object.assign(new SqliteStore({ filename: config.sqliteFile }), { getByUserCalls: 0, listening: async () => {} })
+    : new CountingPostgresStore({
+      connectionString: config.connectionString,
+      tablePrefix: config.tablePrefix,
+      channel: config.channel,
+      poolConfig: { max: 12 }
+    })
   let changes = 0
   const app = Fastify({ logger: false, forceCloseConnections: true })
   await app.register(fastifyPassbase, {
@@ -82,13 +92,20 @@ async function main (): Promise<void> {
     ...(config.cacheTtlMs === undefined ? {} : { cacheTtlMs: config.cacheTtlMs }),
     api: { timeoutMs: 5000, retries: 1 },
     reauth: { secret: config.reauthSecret, cookie: { secure: false } },
-    onStatusChange (change) {
+    async onStatusChange (change) {
+      if (config.stallOnStatusChange === true) {
+        send({ type: 'stalled', name, change })
+        await new Promise(() => {})
+      }
       changes++
       send({ type: 'statusChange', name, change })
     }
   })
   app.get('/profile', { preHandler: app.requireVerified }, async (request) => ({ ok: true, host: name, identityId: request.verification?.identityId }))
   app.get('/withdraw', { preHandler: app.requireReauth }, async () => ({ ok: true, host: name }))
+  app.post('/payout', {
+    preHandler: app.passbase.requireReauth({ action: (request) => ({ amount: String((request.body as { amount?: unknown } | undefined)?.amount ?? '') }) })
+  }, async () => ({ paid: true, host: name }))
   await app.listen({ port: 0, host: '127.0.0.1' })
   // notifications sent before LISTEN is up would be lost: only report ready once it is
   await store.listening()

@@ -9,10 +9,8 @@
  * here: a change seen on the other instance within 1 s can only come from the
  * LISTEN/NOTIFY invalidation, never from a cache entry expiring.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { createServer, connect, type Server, type Socket } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import pg from 'pg'
 import t from 'tap'
@@ -23,103 +21,12 @@ import { encryptWebhook, webhookKey } from '../../src/protocol/crypto.js'
 import { getUserId, harness, linkNew, REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_SECRET } from '../helpers/app.js'
 import { postgresForTap, uniquePrefix } from '../helpers/postgres.js'
 import { nextMillisecond, sleep, within } from '../helpers/wait.js'
-import type { HostWorkerConfig, ParentMessage, WorkerMessage } from './host-worker.js'
+import { changes, children, pollUntil, startHost, stopHost, type Host } from './hosts.js'
 import type { StatusChange } from '../../src/index.js'
 
 /** The documented target: a decline or revocation on one instance takes effect on all within 1 s. */
 const PROPAGATION_BOUND_MS = 1000
-const POLL_MS = 50
 const WORKER_CACHE_TTL_MS = 60_000
-
-const KEY = webhookKey(WEBHOOK_SECRET)
-
-interface Host {
-  name: string
-  url: string
-  child: ChildProcess
-  request: (path: string, init?: RequestInit & { user?: string, cookie?: string }) => Promise<Response>
-  webhook: (body: Record<string, unknown>) => Promise<Response>
-  stats: () => Promise<{ getByUser: number, changes: number }>
-}
-
-const changes: Array<StatusChange & { host: string }> = []
-/** every child spawned, from the moment it is spawned (so that teardown stops one that failed to start) */
-const children: Array<{ name: string, child: ChildProcess }> = []
-
-async function startHost (config: HostWorkerConfig): Promise<Host> {
-  const script = fileURLToPath(new URL('./host-worker.ts', import.meta.url))
-  const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
-  const child = spawn(process.execPath, [...loader, script, JSON.stringify(config)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, NODE_OPTIONS: '', TS_NODE_TRANSPILE_ONLY: '1' }
-  })
-  children.push({ name: config.name, child })
-  const pending = new Map<number, (m: { getByUser: number, changes: number }) => void>()
-  let nextId = 1
-  child.on('message', (message: WorkerMessage) => {
-    if (message.type === 'statusChange') changes.push({ ...message.change, host: message.name })
-    else if (message.type === 'stats') pending.get(message.id)?.(message)
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    // ts-node compiles src/ in each child: ~4 s alone, more while other test files run
-    const timer = setTimeout(() => { reject(new Error(`host ${config.name} did not start within 60 s`)) }, 60_000)
-    child.on('message', (message: WorkerMessage) => {
-      if (message.type === 'ready') { clearTimeout(timer); resolve(message.url) }
-      if (message.type === 'fatal') { clearTimeout(timer); reject(new Error(`host ${config.name} failed: ${message.error}`)) }
-    })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`host ${config.name} exited early (${String(code)})`)) })
-  })
-  const host: Host = {
-    name: config.name,
-    url,
-    child,
-    async request (path, init = {}) {
-      const { user, cookie, ...rest } = init
-      const headers: Record<string, string> = { ...(rest.headers as Record<string, string> | undefined) }
-      if (user !== undefined) headers['x-user'] = user
-      if (cookie !== undefined) headers.cookie = cookie
-      return await fetch(url + path, { ...rest, headers })
-    },
-    async webhook (body) {
-      return await fetch(url + '/passbase/webhooks', {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain' },
-        body: encryptWebhook(KEY, JSON.stringify(body))
-      })
-    },
-    async stats () {
-      const id = nextId++
-      return await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => { reject(new Error(`host ${config.name}: no stats answer`)) }, 5000)
-        pending.set(id, (m) => { clearTimeout(timer); pending.delete(id); resolve({ getByUser: m.getByUser, changes: m.changes }) })
-        child.send({ type: 'stats', id } satisfies ParentMessage)
-      })
-    }
-  }
-  return host
-}
-
-async function stopHost ({ name, child }: { name: string, child: ChildProcess }): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve() }) })
-  if (child.connected) child.send({ type: 'close' } satisfies ParentMessage)
-  const timer = setTimeout(() => {
-    console.error(`multiprocess-postgres: host ${name} did not exit 5 s after close; killing it`)
-    child.kill('SIGKILL')
-  }, 5000)
-  await exited
-  clearTimeout(timer)
-}
-
-/** Poll `probe` every POLL_MS (first probe at once) until it returns true; the delay since `since`, or null past `limitMs`. */
-async function pollUntil (probe: () => Promise<boolean>, since: number, limitMs: number): Promise<number | null> {
-  for (;;) {
-    const started = Date.now()
-    if (await probe()) return Date.now() - since
-    if (Date.now() - since > limitMs) return null
-    await sleep(Math.max(0, POLL_MS - (Date.now() - started)))
-  }
-}
 
 const reviewed = (sandbox: Sandbox, id: string): Record<string, unknown> => {
   const identity = sandbox.getIdentity(id)
@@ -277,7 +184,7 @@ if (server !== null) {
     const review = await sandbox.review(id, { status: 'approved', score: 0.95 })
     t.same(review.map((d) => d.status), [200, 200], 'review delivered to A')
 
-    const start = await A.request('/passbase/reauth/start', { method: 'POST', user })
+    const start = await A.request('/passbase/reauth/start', { method: 'POST', user, headers: { 'content-type': 'application/json' }, body: '{}' })
     t.equal(start.status, 200, 'challenge started on A')
     const { challengeId } = await start.json() as { challengeId: string }
     // the biometric re-authentication webhook reaches B: the shared store carries it to A
@@ -313,6 +220,78 @@ if (server !== null) {
     t.ok(delay !== null && delay <= PROPAGATION_BOUND_MS, `measured ${String(delay)} ms ≤ ${PROPAGATION_BOUND_MS} ms`)
     t.match(refusal?.headers.get('www-authenticate') ?? '', /insufficient_user_authentication/, 'an RFC 9470 step-up refusal')
     t.comment(`revocation propagation A → B: ${String(delay)} ms after A answered DELETE /passbase/reauth`)
+  })
+
+  /** An approved user with a step-up flow through the sandbox; returns the user, the identity and a `stepUp(host, action?)`. */
+  async function approvedOn (host: Host): Promise<{ user: string, id: string, stepUp: (on: Host, action?: string) => Promise<string> }> {
+    const user = `v02-${randomUUID()}`
+    const id = (await sandbox.createIdentity({ status: 'processing' })).id
+    const json = { 'content-type': 'application/json' }
+    const link = await host.request('/passbase/verifications', { method: 'POST', user, headers: json, body: JSON.stringify({ identityAccessKey: id }) })
+    if (link.status !== 201) throw new Error(`link ${link.status}`)
+    sandbox.webhookUrl = `${host.url}/passbase/webhooks`
+    await sandbox.review(id, { status: 'approved', score: 0.95 })
+    const stepUp = async (on: Host, action?: string): Promise<string> => {
+      const start = await on.request('/passbase/reauth/start', { method: 'POST', user, headers: json, body: JSON.stringify(action === undefined ? {} : { action }) })
+      const { challengeId } = await start.json() as { challengeId: string }
+      await nextMillisecond()
+      sandbox.webhookUrl = `${on.url}/passbase/webhooks`
+      await sandbox.authenticate(id)
+      const done = await on.request('/passbase/reauth/complete', { method: 'POST', user, headers: json, body: JSON.stringify({ challengeId }) })
+      if (done.status !== 200) throw new Error(`complete ${done.status} ${await done.text()}`)
+      const name = action === undefined ? 'passbase_reauth=' : 'passbase_reauth_action='
+      return done.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith(name))!
+    }
+    return { user, id, stepUp }
+  }
+
+  t.test('(f) DELETE /reauth on one instance ends every window of the user on the other, not only the cookie it was sent with', async (t) => {
+    const { user, stepUp } = await approvedOn(A)
+    const phone = await stepUp(A)
+    const laptop = await stepUp(B)
+    for (const [host, cookie] of [[A, phone], [B, phone], [A, laptop], [B, laptop]] as const) {
+      t.equal((await host.request('/withdraw', { user, cookie })).status, 200, `${host.name} opens before`)
+    }
+    const ended = await B.request('/passbase/reauth', { method: 'DELETE', user })
+    const acked = Date.now()
+    t.equal(ended.status, 204, 'ended on B, from a device holding no step-up cookie')
+    for (const cookie of [phone, laptop]) {
+      const delay = await pollUntil(async () => (await A.request('/withdraw', { user, cookie })).status === 401, acked, PROPAGATION_BOUND_MS)
+      t.not(delay, null, `A refuses ${cookie === phone ? 'the phone' : 'the laptop'} window within ${PROPAGATION_BOUND_MS} ms (${String(delay)} ms)`)
+    }
+  })
+
+  t.test('(g) a bound proof is single-use on every instance: the same payout sent to both at once passes once', async (t) => {
+    const { user, stepUp } = await approvedOn(A)
+    const payout = async (host: Host, cookie?: string): Promise<Response> =>
+      await host.request('/payout', { method: 'POST', user, ...(cookie === undefined ? {} : { cookie }), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: '50.00 EUR' }) })
+    const refused = await payout(A)
+    t.equal(refused.status, 401)
+    const { actionId } = await refused.json() as { actionId: string }
+    const cookie = await stepUp(B, actionId)
+    const answers = await Promise.all([payout(A, cookie), payout(B, cookie), payout(A, cookie), payout(B, cookie)])
+    t.same(answers.map((r) => r.status).sort(), [200, 401, 401, 401], 'one 200 over both processes')
+    t.equal((await payout(B, cookie)).status, 401, 'and never again')
+  })
+
+  t.test('(h) two live instances: every status change is handed to a succeeding onStatusChange exactly once', async (t) => {
+    const users = await Promise.all(Array.from({ length: 6 }, async () => await approvedOn(Math.random() < 0.5 ? A : B)))
+    for (const { id } of users) {
+      sandbox.setIdentity(id, { status: 'declined', score: 0.2 })
+      await Promise.all([A.webhook(reviewed(sandbox, id)), B.webhook(reviewed(sandbox, id))])
+    }
+    const ids = new Set(users.map((u) => u.id))
+    await pollUntil(async () => {
+      await Promise.all([A.stats(), B.stats()])
+      return changes.filter((c) => ids.has(c.identityId)).length >= users.length * 3
+    }, Date.now(), 20_000)
+    const mine = changes.filter((c) => ids.has(c.identityId))
+    t.same(mine.length, users.length * 3, 'created→processing, processing→approved, approved→declined for each')
+    t.equal(new Set(mine.map((c) => c.id)).size, mine.length, 'no change.id twice, over both processes')
+    for (const { id } of users) {
+      t.same(mine.filter((c) => c.identityId === id).map((c) => c.to), ['processing', 'approved', 'declined'], 'in order per user')
+    }
+    t.comment(`delivered by A: ${mine.filter((c) => c.host === 'A').length}, by B: ${mine.filter((c) => c.host === 'B').length}`)
   })
 
   t.test('(e) fail closed: a database that goes away makes guarded routes answer 503', async (t) => {
@@ -390,7 +369,7 @@ if (server !== null) {
       method: 'POST',
       url: '/passbase/webhooks',
       headers: { 'content-type': 'text/plain' },
-      payload: encryptWebhook(KEY, JSON.stringify(reviewed(h.sandbox, id)))
+      payload: encryptWebhook(webhookKey(WEBHOOK_SECRET), JSON.stringify(reviewed(h.sandbox, id)))
     })
     t.ok(webhook.statusCode >= 500, `a webhook answers 5xx (${webhook.statusCode}) so that the provider retries`)
 
