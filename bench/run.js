@@ -11,10 +11,11 @@
 //    In-process cost per call of both guards over millions of calls (bench/guards.js).
 // 3. A burst of 10,000 deliveries for 1,000 identities (bench/burst.js).
 // 4. The soak: 1,000,000 guarded requests and 100,000 webhooks, heap before/after (bench/soak.js).
+// 5. The padding-oracle attack (bench/oracle.js); scale with 1,000,000 linked users (bench/scale.ts).
 //
 // Writes bench/.tmp/results.json (ignored: the figures belong to the machine) and prints a table. Environment: BENCH_ROUNDS (7), BENCH_DURATION
 // (seconds per run, 2.5), BENCH_CONNECTIONS (10), BENCH_SKIP (comma list of
-// http,instructions,profile,guards,burst,soak),
+// http,instructions,profile,guards,burst,oracle,scale,soak),
 // BENCH_PROFILE=1 (servers run with --cpu-prof into bench/.tmp/profiles).
 import autocannon from 'autocannon'
 import { execFileSync } from 'node:child_process'
@@ -23,6 +24,7 @@ import os from 'node:os'
 import { encryptWebhook, webhookKey } from '../dist/index.js'
 import { runBurst } from './burst.js'
 import { runInstructionCounts } from './instructions.js'
+import { runOracle } from './oracle.js'
 import { BENCH_USER, formatTable, here, median, round, startChild, WEBHOOK_SECRET, which } from './lib.js'
 import { startPostgres } from './pg.js'
 
@@ -314,6 +316,16 @@ if (!SKIP.has('burst')) {
   }
 }
 
+if (!SKIP.has('oracle')) {
+  log('the padding-oracle attack (256 guesses × 30 timed requests × 3 trials, plugin and a v0.1 replica)')
+  results.oracle = await runOracle(log)
+}
+
+if (!SKIP.has('scale')) {
+  log('scale: 1,000,000 linked users in SqliteStore and PostgresStore; reconcile memory')
+  results.scale = childJson('./scale.ts', ['--expose-gc', `--import=${here('../node_modules/@tapjs/typescript/dist/esm/import.mjs')}`])
+}
+
 if (!SKIP.has('soak')) {
   log('soak: 1,000,000 guarded requests and 100,000 webhooks')
   results.soak = childJson('./soak.js', ['--expose-gc'])
@@ -372,6 +384,25 @@ if (results.perCall !== undefined) {
   add('requireReauth per call (incl. cookie)', `${Math.round(p.requireReauth.nsPerCall)} ns`, '≤ 2000 ns', p.requireReauth.nsPerCall <= 2000)
   // as over HTTP: a new Cookie header string every call (the loop and the decoding subtracted)
   add('requireReauth per call, a new Cookie string each call', `${Math.round(p.freshCookie.guardNs)} ns (${Math.round(p.freshCookie.requireReauth.nsPerCall)} − loop ${Math.round(p.freshCookie.baseline.nsPerCall)} ns)`, '≤ 2000 ns', p.freshCookie.guardNs <= 2000)
+  add('bound requireReauth per call (action(), digest, token, revocation)', `${Math.round(p.boundReauth.nsPerCall)} ns`, '≤ 3000 ns', p.boundReauth.nsPerCall <= 3000)
+  add('expiry: what it adds to requireVerified per call', `${Math.round(p.expiry.addedNs)} ns (${Math.round(p.expiry.expires.nsPerCall)} vs ${Math.round(p.expiry.never.nsPerCall)} ns)`, '≤ 50 ns', p.expiry.addedNs <= 50)
+}
+if (results.oracle !== undefined) {
+  for (const [mode, o] of Object.entries(results.oracle)) {
+    add(`padding oracle · ${mode}: rank of the right guess (of 256)`, `${o.trials.map((x) => x.rank).join(', ')} (${o.samplesPerGuess} samples/guess); hidden in ${o.hiddenIn}/3`,
+      mode === 'plugin' ? 'outside the 8 fastest/slowest in ≥ 2 of 3' : '(control: the attack works on v0.1)', mode === 'plugin' ? o.met : null)
+  }
+}
+if (results.scale !== undefined) {
+  for (const kind of ['sqlite', 'postgres']) {
+    const x = results.scale[kind]
+    if (x?.skipped !== undefined || x === undefined) { add(`scale · ${kind}`, `skipped: ${x?.skipped}`, '—', null); continue }
+    const target = kind === 'sqlite' ? 1 : 2
+    add(`guard cache miss · ${kind}, ${x.users.toLocaleString('en')} users`, `p50 ${x.cacheMissMs.p50.toFixed(3)} ms, p99 ${x.cacheMissMs.p99.toFixed(3)} ms (store read alone p99 ${x.cacheMissMs.direct.p99.toFixed(3)} ms)`, `p99 ≤ ${target} ms`, x.cacheMissMs.p99 <= target)
+    add(`webhook → applied · ${kind}, change log on`, `${x.webhooks.perSecond} deliveries/s (${x.webhooks.applied}/${x.webhooks.deliveries} applied, 16 in flight)`, 'all applied', x.webhooks.applied === x.webhooks.deliveries)
+  }
+  const rc = results.scale.reconcile
+  add('reconcile() memory', `peak heap +${rc.small.peakHeapGrowthMB} MB over ${rc.small.identities.toLocaleString('en')} identities, +${rc.large.peakHeapGrowthMB} MB over ${rc.large.identities.toLocaleString('en')} (×${rc.growthRatio})`, 'flat (streams pages)', rc.growthRatio < 2)
 }
 if (results.perCall !== undefined && results.http !== undefined) {
   // the HTTP ratios above carry the machine's noise (see the A/A control); the in-process

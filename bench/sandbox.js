@@ -10,6 +10,19 @@ serveParent({ apiBaseUrl: sandbox.apiBaseUrl }, {
     for (let i = 0; i < n; i++) ids.push((await sandbox.createIdentity({ status, score })).id)
     return ids
   },
+  // identities with the given ids (e.g. those a store was seeded with)
+  async adopt ({ ids, status = 'approved', score }) {
+    for (const id of ids) {
+      if (sandbox.getIdentity(id) === undefined) await sandbox.createIdentity({ id, status, score })
+      else sandbox.setIdentity(id, { status, score })
+    }
+    return ids.length
+  },
+  // n identities, nothing returned (reconcile's memory benchmark)
+  async bulk ({ n }) {
+    for (let i = 0; i < n; i++) await sandbox.createIdentity({ status: 'approved' })
+    return n
+  },
   // sets the identities' state at the provider (no delivery); returns their common `updated`
   async review ({ ids, status, score }) {
     const updated = Math.floor(Date.now() / 1000) + 5

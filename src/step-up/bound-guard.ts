@@ -2,8 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ActionInvalidError, ReauthRequiredError } from '../errors.js'
 import { refusal, type Refusal } from '../http/reply.js'
 import type { StepUpStore } from '../stores/types.js'
+import { isThenable } from '../verification/check.js'
 import { recordGuardRefusal } from '../telemetry/index.js'
-import { actionIdOf, validDetails, type ActionDetails } from './action.js'
+import { actionIdOfCanonical, canonicalAction, type ActionDetails } from './action.js'
 import { readCookies, serializeCookie, type CookieAttributes } from './cookie.js'
 import { opensWindow, reauthChallenge, type StepUpGuardDeps } from './guard.js'
 import type { StepUpClaims } from './tokens.js'
@@ -46,25 +47,32 @@ export function createRequireBoundReauth (deps: BoundGuardDeps, maxAge: number, 
     send(request, reply, r)
   }
 
-  async function detailsOf (request: FastifyRequest, reply: FastifyReply): Promise<ActionDetails | null> {
+  /** The details and their canonical JSON, or null (refused: the answer was sent). */
+  async function detailsOf (request: FastifyRequest, reply: FastifyReply): Promise<{ details: ActionDetails, canonical: string } | null> {
     let value: unknown
     try {
-      value = await action(request)
+      value = action(request)
+      if (isThenable(value)) value = await value
     } catch (err) {
       failClosed(request, reply, err, INVALID_ACTION, 'requireReauth action() threw')
       return null
     }
-    const details = validDetails(value)
-    if (details === null) failClosed(request, reply, undefined, INVALID_ACTION, 'requireReauth action() must return a flat object of strings and finite numbers, at most 1 KiB as JSON')
-    return details
+    const canonical = canonicalAction(value)
+    if (canonical === null) {
+      failClosed(request, reply, undefined, INVALID_ACTION, 'requireReauth action() must return a flat object of strings and finite numbers, at most 1 KiB as JSON')
+      return null
+    }
+    return { details: value as ActionDetails, canonical }
   }
 
   return async function requireBoundReauth (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const record = await check(request, reply, clock.now())
+    const checked = check(request, reply, clock.now())
+    const record = isThenable(checked) ? await checked : checked
     if (record === null) return
-    const details = await detailsOf(request, reply)
-    if (details === null) return
-    const actionId = actionIdOf(details, record.userId, `${request.method} ${request.routeOptions.url ?? request.url}`)
+    const found = await detailsOf(request, reply)
+    if (found === null) return
+    const { details } = found
+    const actionId = actionIdOfCanonical(found.canonical, record.userId, `${request.method} ${request.routeOptions.url ?? request.url}`)
     const now = clock.now()
     let claims: StepUpClaims | null = null
     for (const value of readCookies(request.headers.cookie, actionCookieName)) {
