@@ -11,6 +11,10 @@
  * feature needs is listed in `STORE_METHODS` (store/methods.ts) and checked at register.
  */
 
+import type { ChangeEntry, PendingChange } from './change-types.js'
+
+export type { ChangeEntry, ChangeType, PendingChange } from './change-types.js'
+
 /** A local verification status (after policy). `expired`: an approval whose validity ended. */
 export type IdentityStatus = 'created' | 'processing' | 'pending' | 'approved' | 'declined' | 'expired'
 
@@ -76,49 +80,6 @@ export type ConsumeResult =
 
 /** What a recorded authentication did: satisfied the pending challenge, found none, or was a duplicate delivery. */
 export type AuthenticationResult = 'satisfied' | 'unmatched' | 'duplicate'
-
-/** Kinds of change-log entries. */
-export type ChangeType = 'linked' | 'status' | 'released' | 'expired' | 'step_up' | 'revoked' | 'erased'
-
-/**
- * One entry of the change log: no personal data. `subject` is a pseudonym of the user
- * (an HMAC of the user id under a per-user random salt kept in the store). `hash` is
- * SHA-256 over the predecessor's hash and this entry's canonical content
- * (`changeHash`, changes/chain.ts), so editing, deleting, inserting or reordering
- * entries breaks the chain.
- */
-export interface ChangeEntry {
-  /** 1, 2, 3, … without gaps, in the order the changes were stored */
-  seq: number
-  /** a random unique id, stable forever */
-  id: string
-  at: number
-  type: ChangeType
-  subject: string
-  identityId: string | null
-  from: string | null
-  to: string | null
-  score: number | null
-  reason: string | null
-  /** hash of the predecessor (64 zeros for the first entry) */
-  prevHash: string
-  hash: string
-}
-
-/** A status transition waiting to be handed to `onStatusChange` (the outbox). */
-export interface PendingChange {
-  /** the change-log entry's id: the host's idempotency key */
-  id: string
-  seq: number
-  at: number
-  userId: string
-  identityId: string
-  from: IdentityStatus
-  to: IdentityStatus
-  score: number | null
-  /** failed hand-overs so far */
-  attempts: number
-}
 
 /** Something another process changed, so in-process caches must drop it. */
 export type Invalidation =
