@@ -31,12 +31,15 @@ export async function harness (opts: {
   before?: (app: FastifyInstance) => Promise<void>
   /** the host's Fastify logger option (default: off) */
   logger?: FastifyServerOptions['logger']
+  /** one clock for the plugin and the sandbox (tests move it instead of sleeping) */
+  clock?: { now: () => number }
 } = {}): Promise<Harness> {
   const sandbox = await createSandbox({
     secretApiKey: SECRET_API_KEY,
     webhookSecret: WEBHOOK_SECRET,
     retry: { attempts: 4, baseMs: 20 },
     processingDelayMs: 0,
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     ...opts.sandbox
   })
   const app = Fastify({ logger: opts.logger ?? false })
@@ -47,6 +50,7 @@ export async function harness (opts: {
     apiBaseUrl: sandbox.apiBaseUrl,
     getUserId,
     api: { timeoutMs: 2000, retries: 1 },
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     ...opts.plugin
   })
   app.get('/profile', { preHandler: app.requireVerified }, async (request) => ({ ok: true, identityId: request.verification?.identityId }))

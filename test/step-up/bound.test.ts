@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import t from 'tap'
 import { actionIdOf } from '../../src/step-up/action.js'
 import { harness, linkNew, REAUTH_SECRET, type Harness } from '../helpers/app.js'
-import { nextMillisecond } from '../helpers/wait.js'
+import { createTestClock } from '../../src/testing/host.js'
 
 /** Transaction-bound step-up (PSD2's dynamic linking): a proof that opens one request with the details the user confirmed. */
 
@@ -23,8 +23,11 @@ const routes = (app: FastifyInstance): void => {
 
 type Verified = Harness & { id: string }
 
+/** one clock for every app and sandbox of this file: the tests move it */
+const clock = createTestClock()
+
 async function verified (): Promise<Verified> {
-  const h = await harness({ plugin: { reauth: { secret: REAUTH_SECRET, maxAge: 300 } }, routes })
+  const h = await harness({ clock, plugin: { reauth: { secret: REAUTH_SECRET, maxAge: 300 } }, routes })
   const id = await linkNew(h, 'alice')
   await h.sandbox.review(id, { status: 'approved', score: 0.95 })
   return Object.assign(h, { id })
@@ -40,7 +43,7 @@ async function confirm (h: Verified, body: PayoutBody, url = '/payout'): Promise
   const { actionId } = refused.json()
   const start = await h.app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: headers(), payload: { action: actionId } })
   if (start.statusCode !== 200) throw new Error(`start ${start.statusCode} ${start.body}`)
-  await nextMillisecond()
+  clock.advance(1) // an authentication counts only when received after the challenge
   await h.sandbox.authenticate(h.id)
   const done = await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: headers(), payload: { challengeId: start.json().challengeId } })
   if (done.statusCode !== 200) throw new Error(`complete ${done.statusCode} ${done.body}`)
@@ -88,7 +91,7 @@ t.test('bound and unbound proofs never stand in for each other; a bound step-up 
   t.teardown(h.close)
   // an unbound window first
   const start = await h.app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: headers(), payload: {} })
-  await nextMillisecond()
+  clock.advance(1) // an authentication counts only when received after the challenge
   await h.sandbox.authenticate(h.id)
   const done = await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: headers(), payload: { challengeId: start.json().challengeId } })
   const unbound = String(done.headers['set-cookie']).split(';')[0]!

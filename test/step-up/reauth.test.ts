@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto'
 import t from 'tap'
 import fastifyPassbase, { type MemoryStore } from '../../src/index.js'
 import { getUserId, harness, linkNew, REAUTH_SECRET, WEBHOOK_SECRET, type Harness } from '../helpers/app.js'
-import { nextMillisecond } from '../helpers/wait.js'
+import { createTestClock } from '../../src/testing/host.js'
 import { kidOf } from '../../src/step-up/tokens.js'
 
 const reauthRoutes = (app: FastifyInstance): void => {
@@ -13,8 +13,11 @@ const reauthRoutes = (app: FastifyInstance): void => {
   app.post('/quick', { preHandler: app.passbase.requireReauth({ maxAge: 60 }) }, async () => ({ quick: true }))
 }
 
+/** one clock for every app and sandbox of this file: the tests move it */
+const clock = createTestClock()
+
 async function verified (opts: Parameters<typeof harness>[0] = {}): Promise<Harness & { id: string }> {
-  const h = await harness({ plugin: { reauth: { secret: REAUTH_SECRET, maxAge: 300, cookie: { secure: true } } }, routes: reauthRoutes, ...opts })
+  const h = await harness({ clock, plugin: { reauth: { secret: REAUTH_SECRET, maxAge: 300, cookie: { secure: true } } }, routes: reauthRoutes, ...opts })
   const id = await linkNew(h, 'alice')
   await h.sandbox.review(id, { status: 'approved', score: 0.95 })
   return Object.assign(h, { id })
@@ -25,7 +28,7 @@ const as = (user: string, cookie?: string): Record<string, string> => cookie ===
 async function stepUp (h: Harness & { id: string }, user = 'alice'): Promise<string> {
   const start = await h.app.inject({ method: 'POST', url: '/passbase/reauth/start', payload: {}, headers: as(user) })
   const { challengeId } = start.json()
-  await nextMillisecond()
+  clock.advance(1) // an authentication counts only when received after the challenge
   await h.sandbox.authenticate(h.id)
   const done = await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: as(user), payload: { challengeId } })
   if (done.statusCode !== 200) throw new Error(`complete: ${done.statusCode} ${done.body}`)
@@ -67,12 +70,12 @@ t.test('full flow: 202 before the authentication, then 200 + hardened cookie, ro
   t.equal(start.statusCode, 200)
   const { challengeId, expiresAt } = start.json()
   t.ok(Buffer.from(challengeId, 'base64url').length >= 16, '≥ 128 bits')
-  t.ok(Date.parse(expiresAt) > Date.now() + 590_000)
+  t.equal(Date.parse(expiresAt), clock.now() + 600_000, 'challengeTtl: 600 s')
   const early = await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: as('alice'), payload: { challengeId } })
   t.equal(early.statusCode, 202)
   t.same(early.json(), { pending: true })
   t.notOk(early.headers['set-cookie'], 'no cookie before the authentication')
-  await nextMillisecond()
+  clock.advance(1) // an authentication counts only when received after the challenge
   const failed = await h.sandbox.authenticate(h.id, { success: false })
   t.equal(failed.status, 200)
   t.equal((await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: as('alice'), payload: { challengeId } })).statusCode, 202, 'a failed login does not count')
@@ -106,7 +109,7 @@ t.test("another user's challenge (403) and another user's cookie (401)", async (
   await h.sandbox.review(bobId, { status: 'approved', score: 0.95 })
   const start = await h.app.inject({ method: 'POST', url: '/passbase/reauth/start', payload: {}, headers: as('alice') })
   const { challengeId } = start.json()
-  await nextMillisecond()
+  clock.advance(1) // an authentication counts only when received after the challenge
   await h.sandbox.authenticate(h.id)
   const stolen = await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: as('bob'), payload: { challengeId } })
   t.equal(stolen.statusCode, 403)
@@ -125,7 +128,7 @@ t.test('tampered signature, alg=none, other algorithm, wrong secret, expired win
   const [header, payload, signature] = token.split('.') as [string, string, string]
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString())
   const tampered = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`
-  const now = Math.floor(Date.now() / 1000)
+  const now = Math.floor(clock.now() / 1000)
   const variants: Record<string, string> = {
     tampered,
     'payload swapped': `${header}.${Buffer.from(JSON.stringify({ ...claims, auth_time: now + 1000 })).toString('base64url')}.${signature}`,
@@ -227,7 +230,7 @@ t.test('an expired challenge is 410', async (t) => {
   const { challengeId } = start.json()
   const store = h.app.passbase.store as MemoryStore
   const challenge = await store.getChallenge(challengeId)
-  await store.createChallenge({ ...challenge!, expiresAt: Date.now() - 1 })
+  await store.createChallenge({ ...challenge!, expiresAt: clock.now() - 1 })
   t.equal((await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: as('alice'), payload: { challengeId } })).statusCode, 410)
 })
 

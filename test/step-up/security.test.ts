@@ -4,7 +4,7 @@ import t from 'tap'
 import { MemoryStore } from '../../src/index.js'
 import { kidOf } from '../../src/step-up/tokens.js'
 import { harness, linkNew, REAUTH_SECRET, type Harness } from '../helpers/app.js'
-import { nextMillisecond } from '../helpers/wait.js'
+import { createTestClock } from '../../src/testing/host.js'
 
 /** Attacks on the step-up (named after what the adversarial review tried). */
 
@@ -14,8 +14,11 @@ const withdraw = (app: FastifyInstance): void => {
 
 type Verified = Harness & { id: string }
 
+/** one clock for every app and sandbox of this file: the tests move it */
+const clock = createTestClock()
+
 async function verified (plugin: Record<string, unknown> = {}, opts: Parameters<typeof harness>[0] = {}): Promise<Verified> {
-  const h = await harness({ plugin: { reauth: { secret: REAUTH_SECRET, maxAge: 300 }, ...plugin }, routes: withdraw, ...opts })
+  const h = await harness({ clock, plugin: { reauth: { secret: REAUTH_SECRET, maxAge: 300 }, ...plugin }, routes: withdraw, ...opts })
   const id = await linkNew(h, 'alice')
   await h.sandbox.review(id, { status: 'approved', score: 0.95 })
   return Object.assign(h, { id })
@@ -36,7 +39,7 @@ async function complete (h: Harness, challengeId: string): Promise<{ status: num
 
 async function stepUp (h: Verified): Promise<string> {
   const challengeId = await start(h)
-  await nextMillisecond()
+  clock.advance(1) // an authentication counts only when received after the challenge
   await h.sandbox.authenticate(h.id)
   const done = await complete(h, challengeId)
   if (done.status !== 200) throw new Error(`complete: ${done.status}`)
@@ -50,8 +53,8 @@ t.test('replayed authentication: an IDENTITY_AUTHENTICATED older than reauth.max
   const h = await verified()
   t.teardown(h.close)
   const challengeId = await start(h)
-  await nextMillisecond()
-  const now = Math.floor(Date.now() / 1000)
+  clock.advance(1) // an authentication counts only when received after the challenge
+  const now = Math.floor(clock.now() / 1000)
   const captured = { event: 'IDENTITY_AUTHENTICATED', key: h.id, status: 'approved', created: now - 1000, processed: now - 301 }
   t.equal((await h.sandbox.deliver({ ...captured, updated: now - 301 })).status, 200, 'answered 200 (nothing to retry)')
   t.equal((await complete(h, challengeId)).status, 202, 'a capture older than maxAge: no effect')
@@ -66,7 +69,7 @@ t.test('piggyback: a pending challenge ends when the user starts another; one au
   t.teardown(h.close)
   const thief = await start(h) // a thief holding the session starts a challenge and waits
   const user = await start(h) // the user starts their own: the thief's ends
-  await nextMillisecond()
+  clock.advance(1) // an authentication counts only when received after the challenge
   await h.sandbox.authenticate(h.id)
   t.equal((await complete(h, thief)).status, 410, "the thief's earlier challenge is gone")
   const mine = await complete(h, user)
@@ -78,7 +81,7 @@ t.test('piggyback: a pending challenge ends when the user starts another; one au
   // and the reverse race, documented as residual risk: the thief's later start wins, the user sees 410
   const mine2 = await start(h)
   const thief2 = await start(h)
-  await nextMillisecond()
+  clock.advance(1) // an authentication counts only when received after the challenge
   await h.sandbox.authenticate(h.id)
   t.equal((await complete(h, mine2)).status, 410, "the user sees their own challenge fail…")
   t.equal((await complete(h, thief2)).status, 200)
@@ -104,7 +107,7 @@ t.test('DELETE /reauth ends every step-up window of the user, not only the cooki
   t.equal((await h.app.inject({ method: 'DELETE', url: '/passbase/reauth', headers: as() })).statusCode, 204)
   t.equal(await withdrawWith(h, phone), 401, 'the phone window ended')
   t.equal(await withdrawWith(h, laptop), 401, 'the laptop window ended')
-  await nextMillisecond()
+  clock.advance(1) // an authentication counts only when received after the challenge
   const again = await stepUp(h)
   t.equal(await withdrawWith(h, again), 200, 'a step-up after the revocation opens a new window')
 })
@@ -141,15 +144,15 @@ t.test('secret rotation: the first reauth secret signs (its kid in the header), 
   t.teardown(rotated.close)
   const newCookie = await stepUp(rotated)
   t.equal(header(newCookie).kid, kidOf(NEW), 'new tokens are signed with the first secret')
-  const oldUnderRotation = await harness({ plugin: { store, reauth: { secret: [NEW, OLD] } }, routes: withdraw })
+  const oldUnderRotation = await harness({ clock, plugin: { store, reauth: { secret: [NEW, OLD] } }, routes: withdraw })
   t.teardown(oldUnderRotation.close)
   t.equal(await withdrawWith(oldUnderRotation, oldCookie), 200, 'a token signed before the rotation still opens')
-  const oldOnly = await harness({ plugin: { store: rotatedStore, reauth: { secret: [OLD] } }, routes: withdraw })
+  const oldOnly = await harness({ clock, plugin: { store: rotatedStore, reauth: { secret: [OLD] } }, routes: withdraw })
   t.teardown(oldOnly.close)
   t.equal(await withdrawWith(oldOnly, newCookie), 401, 'an app that does not know the new secret refuses its tokens (same user, same identity)')
   t.equal(await withdrawWith(rotated, newCookie), 200, '(and the app that does, opens)')
 
-  const retired = await harness({ plugin: { store, reauth: { secret: [NEW] } }, routes: withdraw })
+  const retired = await harness({ clock, plugin: { store, reauth: { secret: [NEW] } }, routes: withdraw })
   t.teardown(retired.close)
   t.equal(await withdrawWith(retired, oldCookie), 401, 'once the old secret is dropped, its tokens stop')
 })
