@@ -107,7 +107,7 @@ export const optionsSchema = z.object({
   reconcile: z.object({
     intervalMs: z.number().int().positive().max(2_147_483_647).optional()
   }).strict().default({}),
-  cacheTtlMs: z.number().int().min(0).max(60_000).default(1000),
+  cacheTtlMs: z.number().int().min(0).max(86_400_000).default(1000),
   clock: clockSchema.optional(),
   errorResponse: fn<ErrorResponseBuilder>('must be a function (request, body) => body').optional(),
   linkAttempts: z.object({

@@ -5,18 +5,14 @@
  * webhook bodies typed here fit the protocol's event schema.
  */
 
-/** the webhook events Passbase sends */
-export const EVENT_NAMES = [
-  'VERIFICATION_COMPLETED',
-  'VERIFICATION_REVIEWED',
-  'IDENTITY_AUTHENTICATED',
-  'DATAPOINT_UPDATED',
-  'WATCHLIST_MONITORING'
-] as const
+import { PROVIDER_STATUSES, WEBHOOK_EVENTS } from '../protocol/statuses.js'
+
+/** the webhook events Passbase sends (the protocol's list) */
+export const EVENT_NAMES = WEBHOOK_EVENTS
 export type WebhookEventName = typeof EVENT_NAMES[number]
 
 /** the identity statuses of Passbase's API document (and of webhook bodies) */
-export const SPEC_IDENTITY_STATUSES = ['created', 'processing', 'pending', 'approved', 'declined'] as const
+export const SPEC_IDENTITY_STATUSES = PROVIDER_STATUSES
 export type SpecIdentityStatus = typeof SPEC_IDENTITY_STATUSES[number]
 
 /** statuses the official Node SDK also knows; the sandbox sets them only on request */

@@ -84,7 +84,7 @@ export function createStepUpService (deps: StepUpDeps) {
     const now = clock.now()
     // a token issued now expires at the latest maxAge from now: the revocation may go then
     await store.revokeUser(userId, now, now + deps.maxAge * 1000 + 1000, now)
-    revocations.remember(userId, now, now)
+    revocations.revoke(userId, now, now)
     log.info('passbase: step-up windows ended')
   }
 

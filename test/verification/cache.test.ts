@@ -60,11 +60,11 @@ t.test('RevocationCache: per-user not-before, trusted for the TTL only, known at
   t.equal(await cache.load('u1', now + 400_000), null, 'the revocation row expired (every token it ended has too)')
   // a revocation made here is known at once, and a read that raced it is not cached
   const racing = cache.load('u2', now)
-  cache.remember('u2', now + 5, now)
+  cache.revoke('u2', now + 5, now)
   await racing
   t.equal(cache.peek('u2', now), now + 5)
-  cache.remember('a', now, now)
-  cache.remember('b', now, now)
+  cache.revoke('a', now, now)
+  cache.revoke('b', now, now)
   t.equal(cache.peek('u2', now), undefined, 'bounded: the oldest is dropped')
   cache.clear()
   t.equal(cache.peek('a', now), undefined)
