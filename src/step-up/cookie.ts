@@ -25,46 +25,54 @@ export function serializeCookie (name: string, value: string, maxAge: number, at
 }
 
 /**
- * The values of every pair named `name` in a Cookie header, in order, up to `max`, found as
- * @fastify/cookie would find them (pairs split at ';' and the first '=', blanks around
- * names and values ignored). Several values: a cookie set for a narrower path or tossed
- * by a sibling domain comes first; the guard tries each. The first value alone is
- * `readCookie` (the hot path allocates nothing but the returned string).
+ * Where the value of the next pair named `name` starts in a Cookie header, at or after
+ * `from`, or -1: pairs as @fastify/cookie finds them (split at ';' and the first '=',
+ * blanks around names and values ignored). V8's native search finds the name; the
+ * characters around it tell whether it is a whole key. Nothing is allocated.
  */
-export function readCookie (header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined
-  const found = find(header, name, 0)
-  return found === -1 ? undefined : valueAt(header, found)
-}
-
-export function readCookies (header: string | undefined, name: string, max = 4): string[] {
-  const out: string[] = []
-  if (header === undefined) return out
-  let at = find(header, name, 0)
-  while (at !== -1 && out.length < max) {
-    out.push(valueAt(header, at))
-    at = find(header, name, at + 1)
-  }
-  return out
-}
-
-/** The index just after the '=' of the next whole key `name` at or after `from`, or -1. */
-function find (header: string, name: string, from: number): number {
+export function findCookie (header: string, name: string, from: number): number {
   let at = header.indexOf(name, from)
   while (at !== -1) {
     const before = trimEnd(header, 0, at)
     const eq = skipBlanks(header, at + name.length, header.length)
-    if ((before === 0 || header.charCodeAt(before - 1) === 59) && header.charCodeAt(eq) === 61) return eq + 1
+    if ((before === 0 || header.charCodeAt(before - 1) === 59) && header.charCodeAt(eq) === 61) {
+      let end = header.indexOf(';', eq + 1)
+      if (end === -1) end = header.length
+      return skipBlanks(header, eq + 1, end)
+    }
     at = header.indexOf(name, at + 1)
   }
   return -1
 }
 
-function valueAt (header: string, from: number): string {
-  let end = header.indexOf(';', from)
+/** Where the value that starts at `start` ends (before its ';' and trailing blanks). */
+export function cookieValueEnd (header: string, start: number): number {
+  let end = header.indexOf(';', start)
   if (end === -1) end = header.length
-  const start = skipBlanks(header, from, end)
-  return header.slice(start, trimEnd(header, start, end))
+  return trimEnd(header, start, end)
+}
+
+/** The first value of `name` (the hot path allocates nothing but the returned string). */
+export function readCookie (header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined
+  const start = findCookie(header, name, 0)
+  return start === -1 ? undefined : header.slice(start, cookieValueEnd(header, start))
+}
+
+/**
+ * The values of every pair named `name`, in order, up to `max`: a cookie set for a
+ * narrower path or tossed by a sibling domain comes first; the guards try each.
+ */
+export function readCookies (header: string | undefined, name: string, max = 4): string[] {
+  const out: string[] = []
+  if (header === undefined) return out
+  let start = findCookie(header, name, 0)
+  while (start !== -1 && out.length < max) {
+    const end = cookieValueEnd(header, start)
+    out.push(header.slice(start, end))
+    start = findCookie(header, name, end)
+  }
+  return out
 }
 
 /** The first index in [from, to) that is not a space or tab (`to` if none). */

@@ -6,7 +6,7 @@ import type { VerificationRecord } from '../stores/types.js'
 import { recordGuardRefusal } from '../telemetry/index.js'
 import { isThenable, type Check, type VerifiedCheck } from '../verification/check.js'
 import type { HookDone } from '../verification/guard.js'
-import { readCookie, readCookies } from './cookie.js'
+import { cookieValueEnd, findCookie } from './cookie.js'
 import type { RevocationCache } from './revocations.js'
 import type { StepUpClaims, StepUpTokens } from './tokens.js'
 
@@ -57,16 +57,19 @@ export function createRequireReauth (deps: StepUpGuardDeps, maxAge: number) {
     return claims !== null && claims.act === undefined && opensWindow(claims, record, now, maxAgeMs)
   }
 
-  /** The token of the first cookie of that name that opens the window (a tossed or narrower-path cookie may come first). */
+  /**
+   * The token of the first cookie of that name that opens the window (a tossed or
+   * narrower-path cookie may come first; at most 4 are tried).
+   */
   function token (request: FastifyRequest, record: VerificationRecord, now: number): StepUpClaims | null {
     const header = request.headers.cookie
-    const first = readCookie(header, cookieName)
-    if (first === undefined || first === '') return null
-    const claims = tokens.verify(first, now)
-    if (accepts(claims, record, now)) return claims
-    for (const other of readCookies(header, cookieName).slice(1)) {
-      const c = tokens.verify(other, now)
-      if (accepts(c, record, now)) return c
+    if (header === undefined) return null
+    let start = findCookie(header, cookieName, 0)
+    for (let tries = 0; start !== -1 && tries < 4; tries++) {
+      const end = cookieValueEnd(header, start)
+      const claims = end - start > 0 ? tokens.verify(header.slice(start, end), now) : null
+      if (accepts(claims, record, now)) return claims
+      start = findCookie(header, cookieName, end)
     }
     return null
   }
