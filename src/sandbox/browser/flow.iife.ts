@@ -1,11 +1,14 @@
+import { focusFirst, installKeys } from './flow-keys.js'
 import {
   FLOW_DATA_ID, MESSAGE_SOURCE, type ButtonErrorCode, type FlowData, type FlowMessage, type FlowStep
 } from './protocol.js'
+import { scoreField } from './score-field.js'
 
 /**
  * The script of the `/flow` page, where the tester plays the verifier. It reports to the
  * host page with postMessage, and only ever to the exact origin the button passed: with
- * no valid origin it shows an error and posts nothing.
+ * no valid origin it shows an error and posts nothing. Its first control takes the focus;
+ * Escape cancels (flow-keys.ts); the score is checked before it is sent (score-field.ts).
  */
 
 type Outgoing = FlowMessage extends infer M ? M extends FlowMessage ? Omit<M, 'source'> : never : never
@@ -106,10 +109,20 @@ function main (): void {
     return
   }
   enter(login ? 'FACE_AUTHENTICATION' : 'SUMMARY')
-  on('cancel', 'click', () => {
+  const cancelButton = document.getElementById('cancel') as HTMLButtonElement
+  const cancel = (): void => {
+    if (cancelButton.disabled) return
     disable(true)
     setStatus('Cancelled', 'cancelled')
     notify({ type: 'error', code: 'CANCELLED_BY_USER', step, reason: 'CANCELLED_BY_USER', message: 'The user cancelled the verification' })
+  }
+  cancelButton.addEventListener('click', cancel)
+  installKeys({
+    origin: data.origin,
+    framed: window.parent !== window,
+    // opened directly in a tab, nobody would hear the cancel
+    onEscape: () => { if (embedded) cancel() },
+    onFocusOut: () => { notify({ type: 'focus-out' }) }
   })
   const base = { key: data.key, integrationType: data.integrationType, metaData: data.metaData === '' ? undefined : data.metaData }
   if (login) {
@@ -122,13 +135,16 @@ function main (): void {
     }
     on('login-pass', 'click', () => { void authenticate('pass') })
     on('login-fail', 'click', () => { void authenticate('fail') })
+    focusFirst()
     return
   }
+  const score = scoreField()
   on('flow-form', 'submit', (event) => {
     event.preventDefault()
+    const checked = score.read()
+    if (checked === null) return
     void (async () => {
       const decision = document.querySelector<HTMLInputElement>('input[name=decision]:checked')
-      const score = value('score')
       const body = await submit({
         ...base,
         email: value('email'),
@@ -138,7 +154,7 @@ function main (): void {
         documentCountry: value('document-country'),
         documentExpiry: value('document-expiry'),
         decision: decision === null ? 'approved' : decision.value,
-        score: score === undefined ? undefined : Number(score)
+        score: checked
       })
       if (body === null) return
       const key = String(body.identityAccessKey)
@@ -149,6 +165,7 @@ function main (): void {
       notify({ type: 'finish', identityAccessKey: key })
     })()
   })
+  focusFirst()
 }
 
 main()
