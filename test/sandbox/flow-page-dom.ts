@@ -29,7 +29,8 @@ export class FakeElement {
   validity: { badInput: boolean } | undefined
   readonly attributes = new Map<string, string>()
   readonly listeners = new Map<string, Listener[]>()
-  constructor (readonly tag: string, readonly id: string, public value = '', private readonly focus_: (el: FakeElement) => void = () => {}) {}
+  constructor (readonly tag: string, readonly id: string, public value = '', private readonly focus_: (el: FakeElement) => void = () => {},
+    private readonly afterEvent: () => void = () => {}) {}
   setAttribute (name: string, value: string): void { this.attributes.set(name, value) }
   getAttribute (name: string): string | null { return this.attributes.get(name) ?? null }
   removeAttribute (name: string): void { this.attributes.delete(name) }
@@ -39,6 +40,7 @@ export class FakeElement {
   fire (type: string): PageEvent {
     const e = event({ target: this })
     for (const l of this.listeners.get(type) ?? []) l(e)
+    this.afterEvent()
     return e
   }
 }
@@ -49,11 +51,22 @@ export type Answer = { status: number, body: Record<string, unknown> } | 'networ
 export async function run (t: Test, sandbox: Sandbox, query: Record<string, string>, frame: { parent?: boolean, opener?: boolean }, answers: Answer[] = []) {
   const html = await (await fetch(`${sandbox.url}/flow?${new URLSearchParams(query).toString()}`)).text()
   const state: { focused: FakeElement | null } = { focused: null }
+  // the page's timers: those of 0 ms run as "the next task", after every event; the others on elapse()
+  const timers: Array<{ fn: () => void, ms: number, id: number }> = []
+  let timerIds = 0
+  const flush = (all = false): void => {
+    for (let due = timers.filter((x) => all || x.ms === 0); due.length > 0; due = timers.filter((x) => all || x.ms === 0)) {
+      for (const timer of due) {
+        timers.splice(timers.indexOf(timer), 1)
+        timer.fn()
+      }
+    }
+  }
   const elements = new Map<string, FakeElement>()
   for (const match of html.matchAll(/<(button|input|select|form|p|pre)\b([^>]*)>/g)) {
     const id = /\bid="([^"]+)"/.exec(match[2])?.[1]
     if (id === undefined) continue
-    const el = new FakeElement(match[1], id, /\bvalue="([^"]*)"/.exec(match[2])?.[1] ?? '', (focused) => { state.focused = focused })
+    const el = new FakeElement(match[1], id, /\bvalue="([^"]*)"/.exec(match[2])?.[1] ?? '', (focused) => { state.focused = focused }, () => { flush() })
     el.checked = /\bchecked\b/.test(match[2])
     el.hidden = /\bhidden\b/.test(match[2])
     // a <select>'s value is its first option's
@@ -70,10 +83,9 @@ export async function run (t: Test, sandbox: Sandbox, query: Record<string, stri
   const posted: Posted[] = []
   const requests: Array<{ url: string, body: Record<string, unknown> }> = []
   const target = (to: string) => ({ postMessage: (message: Record<string, unknown>, targetOrigin: string) => { posted.push({ message, targetOrigin, to }) } })
-  const listeners = { keydown: [] as Listener[], keyup: [] as Listener[], message: [] as Listener[] }
-  const timers: Array<() => void> = []
+  const listeners = { keydown: [] as Listener[], keyup: [] as Listener[], message: [] as Listener[], blur: [] as Listener[] }
   const window: Record<string, unknown> = {
-    addEventListener: (type: string, listener: Listener) => { if (type === 'message') listeners.message.push(listener) }
+    addEventListener: (type: string, listener: Listener) => { if (type === 'message' || type === 'blur') listeners[type].push(listener) }
   }
   window.parent = frame.parent === true ? target('parent') : window
   window.opener = frame.opener === true ? target('opener') : null
@@ -95,15 +107,28 @@ export async function run (t: Test, sandbox: Sandbox, query: Record<string, stri
     if (answer === 'network-error') throw new TypeError('fetch failed')
     return { ok: answer.status < 300, status: answer.status, json: async () => answer.body }
   }
-  const setTimeout = (fn: () => void): void => { timers.push(fn) }
-  runInNewContext(script, { window, document, fetch: fetchStub, console, setTimeout })
-  const settle = async (): Promise<void> => { for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve)) }
+  const setTimeout = (fn: () => void, ms = 0): number => {
+    timers.push({ fn, ms, id: ++timerIds })
+    return timerIds
+  }
+  const clearTimeout = (id: number): void => {
+    const index = timers.findIndex((x) => x.id === id)
+    if (index >= 0) timers.splice(index, 1)
+  }
+  runInNewContext(script, { window, document, fetch: fetchStub, console, setTimeout, clearTimeout })
+  flush()
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve) => setImmediate(resolve))
+      flush()
+    }
+  }
   const el = (id: string): FakeElement => elements.get(id)!
   /** the key goes down (or up) where the focus is; then the tasks it deferred run */
   const keyEvent = (type: 'keydown' | 'keyup', fields: { key: string, shiftKey?: boolean }): PageEvent => {
     const e = event({ target: state.focused, shiftKey: false, ...fields })
     for (const l of listeners[type]) l(e)
-    for (const timer of timers.splice(0)) timer()
+    flush()
     return e
   }
   const keyDown = (fields: { key: string, shiftKey?: boolean }): PageEvent => keyEvent('keydown', fields)
@@ -117,7 +142,15 @@ export async function run (t: Test, sandbox: Sandbox, query: Record<string, stri
   /** a message to the page, by default from its parent */
   const receive = (message: unknown, origin: string, source: unknown = window.parent): void => {
     for (const l of listeners.message) l({ data: message, origin, source })
+    flush()
   }
+  /** the page loses the focus (to the host page) */
+  const blur = (): void => {
+    for (const l of listeners.blur) l({})
+    flush()
+  }
+  /** the timers that are not "the next task" run (time passes) */
+  const elapse = (): void => { flush(true) }
   /** the tester picks a decision (the radios' change event) */
   const decide = (id: string): void => {
     for (const other of ['decision-approve', 'decision-decline', 'decision-pending']) el(other).checked = other === id
@@ -128,5 +161,5 @@ export async function run (t: Test, sandbox: Sandbox, query: Record<string, stri
     el(id).value = value
     el(id).fire('input')
   }
-  return { posted, requests, el, settle, key, keyDown, keyUp, receive, decide, type, focused: () => state.focused?.id ?? null }
+  return { posted, requests, el, settle, key, keyDown, keyUp, receive, blur, elapse, decide, type, focused: () => state.focused?.id ?? null }
 }

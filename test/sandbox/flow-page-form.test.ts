@@ -44,9 +44,10 @@ t.test('Escape cancels like the Cancel button, once, where someone hears it', as
     const page = await run(t, sandbox, query, { parent: true })
     t.equal(page.key({ key: 'Enter' }).defaultPrevented, false, 'other keys are left alone')
     page.keyUp({ key: 'Escape' })
-    t.equal(page.posted.length, 1, 'a release alone (the key went down elsewhere) does nothing')
+    t.equal(page.el('cancel').disabled, false, 'a release alone (the key went down elsewhere) does nothing')
     t.equal(page.keyDown({ key: 'Escape' }).defaultPrevented, true)
-    t.equal(page.posted.length, 1, 'nothing while the key is down')
+    t.equal(page.el('cancel').disabled, true, 'the key going down cancels')
+    t.equal(page.posted.length, 1, 'the message waits for the key\'s release (release-gate.ts)')
     page.keyDown({ key: 'Escape' }) // held: it repeats
     page.keyUp({ key: 'Escape' })
     t.same(page.posted.slice(1).map((p) => [p.to, p.targetOrigin, p.message]), [['parent', HOST, {
@@ -68,11 +69,27 @@ t.test('Escape cancels like the Cancel button, once, where someone hears it', as
   t.equal(direct.el('submit').disabled, false, 'opened directly in a tab, Escape does nothing')
   t.same(direct.posted, [])
 
+  const released = await run(t, sandbox, SIGNUP, { parent: true })
+  released.keyDown({ key: 'Escape' })
+  released.blur()
+  t.match(released.posted.at(-1)?.message, { code: 'CANCELLED_BY_USER' }, 'the page lost the focus: the release is not awaited')
+
   const submitting = await run(t, sandbox, SIGNUP, { parent: true })
   submitting.el('flow-form').fire('submit')
   submitting.key({ key: 'Escape' })
   await submitting.settle()
   t.same(submitting.posted.map((p) => p.message.type), ['step', 'step', 'submitted', 'finish'], 'not while the result is on its way')
+})
+
+t.test('the key that submitted is released before the result closes the overlay', async (t) => {
+  const sandbox = await sandboxFor(t, { publishableApiKey: PUBLISHABLE })
+  const page = await run(t, sandbox, SIGNUP, { parent: true })
+  page.keyDown({ key: 'Enter' })
+  page.el('flow-form').fire('submit') // Enter in a field submits the form
+  await page.settle()
+  t.same(page.posted.map((p) => p.message.type), ['step', 'step', 'submitted'], 'submitted, not finished while Enter is down')
+  page.keyUp({ key: 'Enter' })
+  t.same(page.posted.map((p) => p.message.type), ['step', 'step', 'submitted', 'finish'], 'finished once it is released')
 })
 
 t.test('the focus crosses the frame\'s edge: Shift+Tab at the first control, the overlay\'s focus messages', async (t) => {

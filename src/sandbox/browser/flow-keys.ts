@@ -2,7 +2,7 @@ import { MESSAGE_SOURCE, type HostMessage } from './protocol.js'
 
 /**
  * The flow page's keyboard inside the button's overlay: its first control takes the focus,
- * Escape cancels (like the Cancel button, when the key is released), Shift+Tab at the first control hands the focus
+ * Escape cancels (like the Cancel button), Shift+Tab at the first control hands the focus
  * back to the overlay (a `focus-out` message), and the overlay's `focus` message (Tab
  * wrapping around) puts it on the first or last control. Only the host page at `origin`
  * can move the focus.
@@ -28,24 +28,11 @@ export function focusFirst (): void {
   controls()[0]?.focus()
 }
 
-const isEscape = (event: KeyboardEvent): boolean => event.key === 'Escape' || event.key === 'Esc'
-
 export function installKeys (keys: FlowKeys): void {
-  // Escape cancels when it is released, as a button activates on release: cancelling closes
-  // the overlay and removes this frame, and a frame removed between the key's down and up
-  // leaves the browser waiting for the release's acknowledgement (seen with Chromium's
-  // DevTools protocol, which then never returns from the key press)
-  let escapeDown = false
-  document.addEventListener('keyup', (event) => {
-    if (!isEscape(event) || !escapeDown) return
-    escapeDown = false
-    event.preventDefault()
-    setTimeout(keys.onEscape, 0)
-  })
   document.addEventListener('keydown', (event) => {
-    if (isEscape(event)) {
+    if (event.key === 'Escape' || event.key === 'Esc') {
       event.preventDefault()
-      escapeDown = true
+      keys.onEscape()
     } else if (event.key === 'Tab' && event.shiftKey && keys.framed && event.target === controls()[0]) {
       event.preventDefault()
       keys.onFocusOut()

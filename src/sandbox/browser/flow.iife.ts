@@ -2,6 +2,7 @@ import { focusFirst, installKeys } from './flow-keys.js'
 import {
   FLOW_DATA_ID, MESSAGE_SOURCE, type ButtonErrorCode, type FlowData, type FlowMessage, type FlowStep
 } from './protocol.js'
+import { releaseGate } from './release-gate.js'
 import { scoreField } from './score-field.js'
 
 /**
@@ -19,20 +20,27 @@ const originEl = document.getElementById('flow-origin') as HTMLElement
 const embedded = window.parent !== window || (window.opener !== null && window.opener !== undefined)
 const login = data.integrationType === 'login'
 let step: FlowStep = 'START'
+const gate = releaseGate()
 
-/** where results go: the parent (overlay iframe) and the opener (popup), at exactly `data.origin` */
-function notify (message: Outgoing): void {
-  if (data.origin === null) return
+/** where results go: the parent (overlay iframe) and the opener (popup), at exactly `origin` */
+function send (message: Outgoing, origin: string): void {
   const targets: Window[] = []
   if (window.parent !== window) targets.push(window.parent)
   if (window.opener !== null && window.opener !== undefined) targets.push(window.opener as Window)
   for (const target of targets) {
     try {
-      target.postMessage({ ...message, source: MESSAGE_SOURCE }, data.origin)
+      target.postMessage({ ...message, source: MESSAGE_SOURCE }, origin)
     } catch (err) {
       console.error(err)
     }
   }
+}
+
+/** a message to the host page; what closes the overlay waits for the keys to be released (release-gate.ts) */
+function notify (message: Outgoing): void {
+  const origin = data.origin
+  if (origin === null) return
+  gate.post(() => { send(message, origin) }, message.type === 'finish' || message.type === 'error')
 }
 
 function enter (next: FlowStep): void {
