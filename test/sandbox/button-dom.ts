@@ -43,6 +43,8 @@ export class FakeElement {
   constructor (readonly tagName: string, readonly focusState: FocusState = { activeElement: null, body: null }) {}
   setAttribute (name: string, value: string): void { this.attributes.set(name, value) }
   getAttribute (name: string): string | null { return this.attributes.get(name) ?? null }
+  removeAttribute (name: string): void { this.attributes.delete(name) }
+  tabIndex = 0
   appendChild (child: FakeElement): FakeElement {
     child.parent = this
     this.children.push(child)
@@ -123,10 +125,20 @@ export const SANDBOX = 'http://127.0.0.1:4010'
 
 export interface ButtonHandle { button: FakeElement | null, open: () => void, close: () => void }
 
-export function load (currentScript: { src: string } | null = { src: `${SANDBOX}/button.js` }, deferred: Array<() => void> = []) {
+/** `moveBefore`: the body has Element.moveBefore (a move that keeps an iframe's document) */
+export function load (currentScript: { src: string } | null = { src: `${SANDBOX}/button.js` }, deferred: Array<() => void> = [], moveBefore = false) {
   const focusState: FocusState = { activeElement: null, body: null }
   const head = new FakeElement('head', focusState)
   const body = new FakeElement('body', focusState)
+  if (moveBefore) {
+    Object.assign(body, {
+      moveBefore: (node: FakeElement, child: FakeElement | null) => {
+        if (child !== null) throw new Error('the fake moves to the end only')
+        node.parent?.children.splice(node.parent.children.indexOf(node), 1)
+        body.appendChild(node)
+      }
+    })
+  }
   focusState.body = body
   focusState.activeElement = body
   const document = Object.assign(new Target(), {

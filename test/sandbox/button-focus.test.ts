@@ -158,3 +158,32 @@ t.test('the focus is held inside: a frame that loaded late, a script focusing th
   p.handle.close()
   t.same(frame.listeners.get('load'), [], 'the load listener is removed')
 })
+
+t.test('the frame outlives the overlay by a moment, hidden, where moveBefore keeps its document', async (t) => {
+  const deferred: Array<() => void> = []
+  const dom = load(undefined, deferred, true)
+  const { calls, options } = recorder()
+  const handle = dom.Passbase.renderButton(dom.host, 'pk_live', options)
+  handle.button!.focus()
+  handle.button!.click()
+  const frame = dom.body.find('passbase-frame')!
+  dom.message({ source: 'passbase-sandbox', type: 'finish', identityAccessKey: 'id-1' })
+  t.equal(dom.body.find('passbase-overlay'), undefined, 'the overlay is gone at once')
+  t.equal(dom.body.find('passbase-frame'), undefined, 'no frame answers to the overlay\'s test id')
+  t.equal(frame.parent, dom.body, 'its frame waits in the page')
+  t.same([frame.style.display, frame.getAttribute('aria-hidden'), frame.getAttribute('name'), frame.tabIndex], ['none', 'true', null, -1], 'hidden, nameless, out of the Tab order')
+  t.equal(dom.document.activeElement, handle.button, 'the focus is on the button, not on the retired frame')
+  t.same(calls.map((c) => c[0]), ['start', 'finish'])
+
+  handle.open()
+  t.equal(dom.body.find('passbase-frame')?.parent?.getAttribute('data-testid'), 'passbase-dialog', 'a new flow has its own frame')
+  handle.close()
+  t.equal(deferred.length, 2, 'each retired frame is removed later')
+  for (const run of deferred.splice(0)) run()
+  t.same(dom.body.children.filter((c) => c.tagName === 'iframe'), [], 'then they are gone')
+
+  const plain = load()
+  plain.Passbase.renderButton(plain.host, 'pk', {}).open()
+  plain.Passbase.renderButton(plain.host, 'pk', {}).close()
+  t.same(plain.body.children.filter((c) => c.tagName === 'iframe'), [], 'without moveBefore the frame goes with the overlay')
+})

@@ -1,13 +1,15 @@
 import type { SandboxButtonApi, SandboxButtonHandle, SandboxButtonOptions, SandboxErrorContext } from './button-api.js'
 import { holdFocus, type OverlayFocus } from './overlay-focus.js'
 import { BUTTON_ERROR_CODES, MESSAGE_SOURCE, type ButtonErrorCode, type FlowStep } from './protocol.js'
+import { retireFrame } from './retire-frame.js'
 
 /**
  * `GET /button.js`: installs `window.Passbase` with @passbase/button 4.4.0's API. Opening
  * the flow shows the sandbox's `/flow` page in an in-page overlay iframe; the page answers
  * with postMessage (only messages from that frame and the sandbox's origin count) and the
  * script calls onStart / onSubmitted / onFinish / onError(errorCode, { step }). The overlay
- * is a modal dialog: it takes the focus and gives it back (overlay-focus.ts).
+ * is a modal dialog: it takes the focus and gives it back (overlay-focus.ts); its frame
+ * outlives it by a moment (retire-frame.ts).
  */
 
 // replaced by the server with the sandbox's origin, for when document.currentScript is unavailable
@@ -28,6 +30,7 @@ const CSS = [
 
 interface Active {
   overlay: HTMLElement
+  frame: HTMLIFrameElement
   onMessage: (event: MessageEvent) => void
   focus: OverlayFocus
 }
@@ -57,11 +60,12 @@ function call<A extends unknown[]> (fn: ((...args: A) => void) | undefined, ...a
 
 function close (): void {
   if (active === null) return
-  const { overlay, onMessage, focus } = active
+  const { overlay, frame, onMessage, focus } = active
   active = null
   window.removeEventListener('message', onMessage)
-  overlay.remove()
   focus.release()
+  retireFrame(frame)
+  overlay.remove()
 }
 
 function fail (options: SandboxButtonOptions, code: ButtonErrorCode, context: SandboxErrorContext): void {
@@ -153,7 +157,7 @@ function open (publishableKey: string, options: SandboxButtonOptions): void {
     post: (message) => { frame.contentWindow?.postMessage({ ...message, source: MESSAGE_SOURCE }, ORIGIN) },
     onEscape: cancel
   })
-  active = { overlay, onMessage, focus }
+  active = { overlay, frame, onMessage, focus }
   window.addEventListener('message', onMessage)
   call(options.onStart)
 }

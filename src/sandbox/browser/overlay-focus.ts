@@ -21,7 +21,7 @@ export interface OverlayParts {
 export interface OverlayFocus {
   /** the flow page's Shift+Tab at its first control: on to the close button */
   focusOut: () => void
-  /** after the overlay was removed: listeners off, the page usable again, the focus back */
+  /** before the overlay is removed: listeners off, the page usable again, the focus back */
   release: () => void
 }
 
