@@ -23,7 +23,9 @@ export const submitSchema = z.object({
   documentCountry: optionalText(2).refine((v) => v === undefined || /^[A-Za-z]{2}$/.test(v), { error: 'must be 2 letters' }),
   documentExpiry: optionalText(10).refine((v) => v === undefined || isIsoDate(v), { error: 'must be a date YYYY-MM-DD' }),
   decision: z.enum(['approved', 'declined', 'pending']).default('approved'),
-  score: z.number().min(0).max(1).default(0.95),
+  // the page checks the score first (browser/score.ts); this is for other clients
+  score: z.number({ error: 'must be a number from 0 to 1' })
+    .min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }).default(0.95),
   identityAccessKey: optionalText(200),
   result: z.enum(['pass', 'fail']).default('pass')
 })

@@ -1,6 +1,5 @@
-import { runInNewContext } from 'node:vm'
 import t, { type Test } from 'tap'
-import type { Sandbox } from '../../src/sandbox/index.js'
+import { run, type Posted } from './flow-page-dom.js'
 import { sandboxFor } from './helpers.js'
 
 /**
@@ -11,70 +10,6 @@ import { sandboxFor } from './helpers.js'
 
 const PUBLISHABLE = 'pk_page'
 const HOST = 'http://localhost:3000'
-
-type Listener = (event: { preventDefault: () => void }) => void
-
-class FakeElement {
-  textContent = ''
-  disabled = false
-  checked = false
-  readonly attributes = new Map<string, string>()
-  readonly listeners = new Map<string, Listener[]>()
-  constructor (readonly tag: string, readonly id: string, public value = '') {}
-  setAttribute (name: string, value: string): void { this.attributes.set(name, value) }
-  getAttribute (name: string): string | null { return this.attributes.get(name) ?? null }
-  addEventListener (type: string, listener: Listener): void { this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]) }
-  fire (type: string): void { for (const l of this.listeners.get(type) ?? []) l({ preventDefault: () => {} }) }
-}
-
-interface Posted { message: Record<string, unknown>, targetOrigin: string, to: string }
-type Answer = { status: number, body: Record<string, unknown> } | 'network-error'
-
-async function run (t: Test, sandbox: Sandbox, query: Record<string, string>, frame: { parent?: boolean, opener?: boolean }, answers: Answer[] = []) {
-  const html = await (await fetch(`${sandbox.url}/flow?${new URLSearchParams(query).toString()}`)).text()
-  const elements = new Map<string, FakeElement>()
-  for (const match of html.matchAll(/<(button|input|select|form|p|pre)\b([^>]*)>/g)) {
-    const id = /\bid="([^"]+)"/.exec(match[2])?.[1]
-    if (id === undefined) continue
-    const el = new FakeElement(match[1], id, /\bvalue="([^"]*)"/.exec(match[2])?.[1] ?? '')
-    el.checked = /\bchecked\b/.test(match[2])
-    // a <select>'s value is its first option's
-    if (match[1] === 'select') el.value = /^<option value="([^"]+)"/.exec(html.slice((match.index ?? 0) + match[0].length))?.[1] ?? ''
-    el.setAttribute('name', /\bname="([^"]+)"/.exec(match[2])?.[1] ?? '')
-    elements.set(id, el)
-  }
-  const data = /<script type="application\/json" id="flow-data">(.*?)<\/script>/s.exec(html)![1]
-  elements.set('flow-data', Object.assign(new FakeElement('script', 'flow-data'), { textContent: data }))
-  const script = /<script nonce="[^"]+">(.*?)<\/script>/s.exec(html)![1]
-
-  const posted: Posted[] = []
-  const requests: unknown[] = []
-  const target = (to: string) => ({ postMessage: (message: Record<string, unknown>, targetOrigin: string) => { posted.push({ message, targetOrigin, to }) } })
-  const window: Record<string, unknown> = {}
-  window.parent = frame.parent === true ? target('parent') : window
-  window.opener = frame.opener === true ? target('opener') : null
-  const document = {
-    getElementById: (id: string) => elements.get(id) ?? null,
-    querySelectorAll: (selector: string) => {
-      t.equal(selector, 'button, input, select')
-      return [...elements.values()].filter((e) => ['button', 'input', 'select'].includes(e.tag))
-    },
-    querySelector: (selector: string) => {
-      t.equal(selector, 'input[name=decision]:checked')
-      return [...elements.values()].find((e) => e.getAttribute('name') === 'decision' && e.checked) ?? null
-    }
-  }
-  const fetchStub = async (url: string, init: { body: string }) => {
-    requests.push({ url, body: JSON.parse(init.body) })
-    const answer = answers.shift() ?? { status: 201, body: { identityAccessKey: 'id-1', status: 'processing' } }
-    if (answer === 'network-error') throw new TypeError('fetch failed')
-    return { ok: answer.status < 300, status: answer.status, json: async () => answer.body }
-  }
-  runInNewContext(script, { window, document, fetch: fetchStub, console })
-  const settle = async (): Promise<void> => { for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve)) }
-  const el = (id: string): FakeElement => elements.get(id)!
-  return { posted, requests, el, settle }
-}
 
 function neverStar (t: Test, posted: Posted[]): void {
   t.notOk(posted.some((p) => p.targetOrigin !== HOST), 'every message targets exactly the host origin, never *')

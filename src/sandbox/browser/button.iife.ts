@@ -1,11 +1,15 @@
 import type { SandboxButtonApi, SandboxButtonHandle, SandboxButtonOptions, SandboxErrorContext } from './button-api.js'
+import { holdFocus, type OverlayFocus } from './overlay-focus.js'
 import { BUTTON_ERROR_CODES, MESSAGE_SOURCE, type ButtonErrorCode, type FlowStep } from './protocol.js'
+import { retireFrame } from './retire-frame.js'
 
 /**
  * `GET /button.js`: installs `window.Passbase` with @passbase/button 4.4.0's API. Opening
  * the flow shows the sandbox's `/flow` page in an in-page overlay iframe; the page answers
  * with postMessage (only messages from that frame and the sandbox's origin count) and the
- * script calls onStart / onSubmitted / onFinish / onError(errorCode, { step }).
+ * script calls onStart / onSubmitted / onFinish / onError(errorCode, { step }). The overlay
+ * is a modal dialog: it takes the focus and gives it back (overlay-focus.ts); its frame
+ * outlives it by a moment (retire-frame.ts).
  */
 
 // replaced by the server with the sandbox's origin, for when document.currentScript is unavailable
@@ -20,13 +24,15 @@ const CSS = [
   '.passbase-dialog { position: relative; width: min(440px, 96vw); height: min(700px, 94vh); }',
   '.passbase-frame { width: 100%; height: 100%; border: 0; border-radius: 12px; background: #f4f6fb; }',
   '.passbase-close { position: absolute; top: 8px; right: 8px; border: 0; background: transparent; font-size: 20px;',
-  '  cursor: pointer; color: #5b6285; }'
+  '  cursor: pointer; color: #5b6285; }',
+  '.passbase-close:focus-visible, .passbase-frame:focus-visible { outline: 3px solid #2f5bea; outline-offset: 2px; }'
 ].join('\n')
 
 interface Active {
   overlay: HTMLElement
+  frame: HTMLIFrameElement
   onMessage: (event: MessageEvent) => void
-  onKey: (event: KeyboardEvent) => void
+  focus: OverlayFocus
 }
 
 const script = document.currentScript as HTMLScriptElement | null
@@ -54,10 +60,12 @@ function call<A extends unknown[]> (fn: ((...args: A) => void) | undefined, ...a
 
 function close (): void {
   if (active === null) return
-  window.removeEventListener('message', active.onMessage)
-  document.removeEventListener('keydown', active.onKey)
-  active.overlay.remove()
+  const { overlay, frame, onMessage, focus } = active
   active = null
+  window.removeEventListener('message', onMessage)
+  focus.release()
+  retireFrame(frame)
+  overlay.remove()
 }
 
 function fail (options: SandboxButtonOptions, code: ButtonErrorCode, context: SandboxErrorContext): void {
@@ -126,6 +134,8 @@ function open (publishableKey: string, options: SandboxButtonOptions): void {
     if (message === null || typeof message !== 'object' || message.source !== MESSAGE_SOURCE) return
     if (message.type === 'step' && typeof message.step === 'string') {
       step = message.step as FlowStep
+    } else if (message.type === 'focus-out') {
+      focus.focusOut()
     } else if (message.type === 'submitted' && isKey(message.identityAccessKey)) {
       call(options.onSubmitted, message.identityAccessKey)
     } else if (message.type === 'finish' && isKey(message.identityAccessKey)) {
@@ -139,11 +149,16 @@ function open (publishableKey: string, options: SandboxButtonOptions): void {
       })
     }
   }
-  const onKey = (event: KeyboardEvent): void => { if (event.key === 'Escape') cancel() }
-  active = { overlay, onMessage, onKey }
-  window.addEventListener('message', onMessage)
-  document.addEventListener('keydown', onKey)
   document.body.appendChild(overlay)
+  const focus = holdFocus({
+    overlay,
+    frame,
+    closeButton,
+    post: (message) => { frame.contentWindow?.postMessage({ ...message, source: MESSAGE_SOURCE }, ORIGIN) },
+    onEscape: cancel
+  })
+  active = { overlay, frame, onMessage, focus }
+  window.addEventListener('message', onMessage)
   call(options.onStart)
 }
 

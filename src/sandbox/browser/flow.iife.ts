@@ -1,11 +1,15 @@
+import { focusFirst, installKeys } from './flow-keys.js'
 import {
   FLOW_DATA_ID, MESSAGE_SOURCE, type ButtonErrorCode, type FlowData, type FlowMessage, type FlowStep
 } from './protocol.js'
+import { releaseGate } from './release-gate.js'
+import { scoreField } from './score-field.js'
 
 /**
  * The script of the `/flow` page, where the tester plays the verifier. It reports to the
  * host page with postMessage, and only ever to the exact origin the button passed: with
- * no valid origin it shows an error and posts nothing.
+ * no valid origin it shows an error and posts nothing. Its first control takes the focus;
+ * Escape cancels (flow-keys.ts); the score is checked before it is sent (score-field.ts).
  */
 
 type Outgoing = FlowMessage extends infer M ? M extends FlowMessage ? Omit<M, 'source'> : never : never
@@ -16,20 +20,27 @@ const originEl = document.getElementById('flow-origin') as HTMLElement
 const embedded = window.parent !== window || (window.opener !== null && window.opener !== undefined)
 const login = data.integrationType === 'login'
 let step: FlowStep = 'START'
+const gate = releaseGate()
 
-/** where results go: the parent (overlay iframe) and the opener (popup), at exactly `data.origin` */
-function notify (message: Outgoing): void {
-  if (data.origin === null) return
+/** where results go: the parent (overlay iframe) and the opener (popup), at exactly `origin` */
+function send (message: Outgoing, origin: string): void {
   const targets: Window[] = []
   if (window.parent !== window) targets.push(window.parent)
   if (window.opener !== null && window.opener !== undefined) targets.push(window.opener as Window)
   for (const target of targets) {
     try {
-      target.postMessage({ ...message, source: MESSAGE_SOURCE }, data.origin)
+      target.postMessage({ ...message, source: MESSAGE_SOURCE }, origin)
     } catch (err) {
       console.error(err)
     }
   }
+}
+
+/** a message to the host page; what closes the overlay waits for the keys to be released (release-gate.ts) */
+function notify (message: Outgoing): void {
+  const origin = data.origin
+  if (origin === null) return
+  gate.post(() => { send(message, origin) }, message.type === 'finish' || message.type === 'error')
 }
 
 function enter (next: FlowStep): void {
@@ -106,10 +117,20 @@ function main (): void {
     return
   }
   enter(login ? 'FACE_AUTHENTICATION' : 'SUMMARY')
-  on('cancel', 'click', () => {
+  const cancelButton = document.getElementById('cancel') as HTMLButtonElement
+  const cancel = (): void => {
+    if (cancelButton.disabled) return
     disable(true)
     setStatus('Cancelled', 'cancelled')
     notify({ type: 'error', code: 'CANCELLED_BY_USER', step, reason: 'CANCELLED_BY_USER', message: 'The user cancelled the verification' })
+  }
+  cancelButton.addEventListener('click', cancel)
+  installKeys({
+    origin: data.origin,
+    framed: window.parent !== window,
+    // opened directly in a tab, nobody would hear the cancel
+    onEscape: () => { if (embedded) cancel() },
+    onFocusOut: () => { notify({ type: 'focus-out' }) }
   })
   const base = { key: data.key, integrationType: data.integrationType, metaData: data.metaData === '' ? undefined : data.metaData }
   if (login) {
@@ -122,13 +143,16 @@ function main (): void {
     }
     on('login-pass', 'click', () => { void authenticate('pass') })
     on('login-fail', 'click', () => { void authenticate('fail') })
+    focusFirst()
     return
   }
+  const score = scoreField()
   on('flow-form', 'submit', (event) => {
     event.preventDefault()
+    const checked = score.read()
+    if (checked === null) return
     void (async () => {
       const decision = document.querySelector<HTMLInputElement>('input[name=decision]:checked')
-      const score = value('score')
       const body = await submit({
         ...base,
         email: value('email'),
@@ -138,7 +162,7 @@ function main (): void {
         documentCountry: value('document-country'),
         documentExpiry: value('document-expiry'),
         decision: decision === null ? 'approved' : decision.value,
-        score: score === undefined ? undefined : Number(score)
+        score: checked
       })
       if (body === null) return
       const key = String(body.identityAccessKey)
@@ -149,6 +173,7 @@ function main (): void {
       notify({ type: 'finish', identityAccessKey: key })
     })()
   })
+  focusFirst()
 }
 
 main()

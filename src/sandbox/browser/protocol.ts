@@ -37,6 +37,8 @@ export type FlowMessage =
   | { source: typeof MESSAGE_SOURCE, type: 'step', step: FlowStep }
   | { source: typeof MESSAGE_SOURCE, type: 'submitted', identityAccessKey: string }
   | { source: typeof MESSAGE_SOURCE, type: 'finish', identityAccessKey: string }
+  /** Shift+Tab on the page's first control: the button moves the focus to its close button */
+  | { source: typeof MESSAGE_SOURCE, type: 'focus-out' }
   | {
       source: typeof MESSAGE_SOURCE
       type: 'error'
@@ -46,6 +48,16 @@ export type FlowMessage =
       reason: string
       message: string
     }
+
+/**
+ * What the button posts to the flow page (to the sandbox's origin only): move the focus to
+ * the page's first or last control, when Tab (Shift+Tab) wraps around the overlay.
+ */
+export interface HostMessage {
+  source: typeof MESSAGE_SOURCE
+  type: 'focus'
+  edge: 'first' | 'last'
+}
 
 /** the id of the JSON script element holding FlowData */
 export const FLOW_DATA_ID = 'flow-data'

@@ -1,5 +1,6 @@
 import { script } from '../../generated/sandbox-browser-flow.js'
 import { FLOW_DATA_ID, type FlowData, type IntegrationType, type OriginProblem } from '../browser/protocol.js'
+import { DEFAULT_SCORES } from '../browser/score.js'
 import { DOCUMENT_TYPES } from '../wire.js'
 import { escapeHtml, renderPage, type RenderedPage } from './html.js'
 
@@ -63,7 +64,11 @@ function signupForm (view: FlowView): string {
       <label><input type="radio" name="decision" value="pending" id="decision-pending" data-testid="decision-pending"> Manual review (pending)</label>
     </fieldset>
     <label for="score">Score (0–1)</label>
-    <input id="score" name="score" type="number" min="0" max="1" step="0.01" value="0.95" data-testid="score">
+    <input id="score" name="score" type="number" min="0" max="1" step="0.01" value="${DEFAULT_SCORES.approved}" required
+      inputmode="decimal" aria-describedby="score-hint score-error" data-testid="score">
+    <p id="score-hint" class="hint field">Until you type one, the decision sets it: approve ${DEFAULT_SCORES.approved},
+      manual review ${DEFAULT_SCORES.pending}, decline ${DEFAULT_SCORES.declined}.</p>
+    <p id="score-error" class="field-error" data-testid="score-error" role="alert" hidden></p>
     <div class="actions">
       <button type="button" id="cancel" data-testid="cancel">Cancel</button>
       <button type="submit" id="submit" data-testid="submit" class="primary">Submit verification</button>

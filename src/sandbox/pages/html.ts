@@ -23,6 +23,9 @@ const STYLE = `
   h1 { font-size: 1.25rem; margin: 0 0 4px; }
   p.hint { margin: 0 0 16px; color: #5b6285; font-size: .9rem; }
   p.hint.result { margin: 16px 0 0; }
+  p.hint.field { margin: 4px 0 0; font-size: .8rem; }
+  p.field-error { margin: 4px 0 0; font-size: .85rem; font-weight: 600; color: #b42323; }
+  input[aria-invalid=true] { border-color: #b42323; box-shadow: 0 0 0 1px #b42323; }
   label { display: block; font-size: .85rem; font-weight: 600; margin: 12px 0 4px; }
   input[type=email], input[type=text], input[type=number], input[type=date], input[type=password], select {
          box-sizing: border-box; width: 100%; padding: 8px 10px; border: 1px solid #c9cee3; border-radius: 6px; font: inherit; }
@@ -78,6 +81,7 @@ export function renderPage (parts: PageParts): RenderedPage {
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Passbase Sandbox — ${escapeHtml(parts.title)}</title>
+  <link rel="icon" href="data:,">
   <style>${STYLE}</style>
 </head>
 <body>
