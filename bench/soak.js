@@ -75,16 +75,20 @@ async function webhookSlice (n) {
   }
 }
 
+// Step-ups churn on a user of their own: ending a step-up window (DELETE /reauth) ends
+// every window of that user, the hot request's cookie included.
+const STEP_UP_USER = 'soak-0'
+
 async function stepUpSlice (n) {
   for (let i = 0; i < n; i++) {
-    const headers = { 'x-user': BENCH_USER }
-    const start = await app.inject({ method: 'POST', url: '/passbase/reauth/start', headers })
+    const headers = { 'x-user': STEP_UP_USER }
+    const start = await app.inject({ method: 'POST', url: '/passbase/reauth/start', headers, payload: {} })
     await sleep(2)
-    await store.recordAuthentication((await store.getByUser(BENCH_USER)).identityId, Date.now())
+    await store.recordAuthentication((await store.getByUser(STEP_UP_USER)).identityId, Date.now())
     const done = await app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers, payload: { challengeId: start.json().challengeId } })
     if (done.statusCode !== 200) throw new Error(`step-up: ${done.body}`)
     const fresh = String(done.headers['set-cookie']).split(';')[0]
-    const req = fakeRequest(app, BENCH_USER, fresh)
+    const req = fakeRequest(app, STEP_UP_USER, fresh)
     for (let k = 0; k < 5; k++) await app.requireReauth(req, reply)
     const del = await app.inject({ method: 'DELETE', url: '/passbase/reauth', headers: { ...headers, cookie: fresh } })
     if (del.statusCode !== 204) throw new Error(`revoke: ${del.statusCode}`)
