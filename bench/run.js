@@ -1,4 +1,4 @@
-// `npm run bench`: the figures of DESIGN.md §7, as ratios measured side by side in one run.
+// `npm run bench`: the figures of docs/performance.md, as ratios measured side by side in one run.
 //
 // 1. HTTP: host apps in their own processes (MemoryStore, SqliteStore, PostgresStore when
 //    available), the provider sandbox in another, autocannon here. Routes are interleaved

@@ -146,7 +146,7 @@ t.test('getUserId that throws fails closed; async getUserId works', async (t) =>
   })
   app.get('/p', { preHandler: app.requireVerified }, async () => 'ok')
   t.teardown(() => app.close())
-  // §9.10: a host bug is not a store outage: 500 FST_PASSBASE_INTERNAL (still a refusal)
+  // A host bug is not a store outage: 500 FST_PASSBASE_INTERNAL (still a refusal)
   const boom = await app.inject({ url: '/p', headers: { 'x-boom': '1' } })
   t.equal(boom.statusCode, 500)
   t.equal(boom.json().code, 'FST_PASSBASE_INTERNAL')

@@ -248,7 +248,7 @@ t.test('host faults: a getUserId that throws (synchronously or not) fails closed
     mode = m
     for (const url of ['/profile', '/withdraw']) {
       const res = await h.app.inject({ url, headers: { 'x-user': 'someone' } })
-      // §9.10: the host's getUserId failing is not a store outage: 500, still a refusal
+      // The host's getUserId failing is not a store outage: 500, still a refusal
       t.equal(res.statusCode, 500, `${m} throw on ${url}`)
       t.equal(res.json().code, 'FST_PASSBASE_INTERNAL')
     }
