@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { isEntry } from '../cli-entry.js'
 import type { ChangeStore, StoreLifecycle } from '../stores/types.js'
 import { createAudit } from './audit.js'
 
@@ -113,14 +112,7 @@ export async function main (argv: string[] = process.argv.slice(2), io: Partial<
 }
 
 /* c8 ignore start */
-function isEntry (): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-if (isEntry()) {
+if (isEntry(process.argv[1], import.meta.url)) {
   main().then((code) => { process.exitCode = code }, (error: unknown) => {
     console.error(error)
     process.exitCode = 1

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PROVIDER_STATUSES, type ProviderStatus } from './statuses.js'
 
 /**
  * What the provider API (Passbase Verification API v2) answers: zod schemas for the
@@ -16,11 +17,7 @@ import { z } from 'zod'
 
 // ---- identities ----
 
-export type ProviderIdentityStatus = 'created' | 'processing' | 'pending' | 'approved' | 'declined'
-
-export const IDENTITY_STATUSES: readonly ProviderIdentityStatus[] = ['created', 'processing', 'pending', 'approved', 'declined']
-
-export const identityStatusSchema = z.enum(IDENTITY_STATUSES as [ProviderIdentityStatus, ...ProviderIdentityStatus[]])
+export type ProviderIdentityStatus = ProviderStatus
 
 export interface IdentityOwner {
   email: string | null
@@ -161,7 +158,7 @@ function strings (value: unknown): string[] {
 }
 
 function isIdentityStatus (value: unknown): value is ProviderIdentityStatus {
-  return typeof value === 'string' && (IDENTITY_STATUSES as readonly string[]).includes(value)
+  return typeof value === 'string' && (PROVIDER_STATUSES as readonly string[]).includes(value)
 }
 
 export const identityOwnerSchema: z.ZodType<IdentityOwner> = z.object({ email: text, first_name: text, last_name: text }).transform((o) => ({ email: o.email ?? null, firstName: o.first_name ?? null, lastName: o.last_name ?? null }))
@@ -215,9 +212,6 @@ export const identityPageSchema: z.ZodType<IdentityPage> = z.object({
   data: z.array(identitySchema)
 }).transform((p) => ({ next: p.cursor?.next ?? null, data: p.data }))
 
-/** @deprecated the name of identityPageSchema in 0.1 */
-export const identityListSchema = identityPageSchema
-
 export const resourceFileInfoSchema: z.ZodType<ResourceFileInfo> = z.object({ id: text, type: text, page: number, created: number, updated: number }).transform((f) => ({ id: f.id ?? null, type: f.type ?? null, page: f.page ?? null, created: f.created ?? null, updated: f.updated ?? null }))
 
 export const resourceSchema: z.ZodType<Resource> = z.object({
@@ -238,9 +232,6 @@ export const resourceSchema: z.ZodType<Resource> = z.object({
   datapoints: r.datapoints ?? {},
   resourceFiles: r.resource_files ?? []
 }))
-
-/** @deprecated the name of resourceSchema in 0.1 */
-export const resourceDetailSchema = resourceSchema
 
 /** `{ cursor: { next }, data }`; also a bare array or `{ data }` without cursor (one, last, page). */
 export const resourcePageSchema: z.ZodType<ResourcePage> = z.preprocess(

@@ -29,8 +29,6 @@ export type { ProviderEndpoint } from './transport.js'
  * The errors it throws are listed in ./transport.ts and the docs.
  */
 
-/** @deprecated the name of PageQuery for `listIdentities` in 0.1 */
-export type ListIdentitiesOptions = PageQuery
 export type { PageQuery }
 
 export interface ResourceFile {

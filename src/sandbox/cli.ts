@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { isEntry } from '../cli-entry.js'
 import { USAGE, type CliIO, type CliResult } from './cli/io.js'
 import { serve } from './cli/serve.js'
 import { watchlist } from './cli/watchlist.js'
@@ -23,16 +22,6 @@ export async function main (argv: string[] = process.argv.slice(2), io: Partial<
   if (command === 'watchlist') return await watchlist(rest, full, USAGE)
   if (command === 'serve') return await serve(rest, full, USAGE)
   return await serve(argv, full, USAGE)
-}
-
-/** true when this file is the process entry (the bin, possibly through a symlink) */
-export function isEntry (entry: string | undefined, moduleUrl: string | undefined): boolean {
-  if (entry === undefined || moduleUrl === undefined) return false
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(moduleUrl))
-  } catch {
-    return false
-  }
 }
 
 /* c8 ignore start */

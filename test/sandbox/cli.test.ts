@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import t from 'tap'
-import { isEntry, main, USAGE } from '../../src/sandbox/cli.js'
+import { isEntry } from '../../src/cli-entry.js'
+import { main, USAGE } from '../../src/sandbox/cli.js'
 import { parseEnv } from '../../src/sandbox/cli/env-file.js'
 
 /** The CLI: `serve` (main() and a spawned process), secrets handling, the env file. */
