@@ -95,7 +95,7 @@ export async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOption
   fastify.decorate('requireVerified', createRequireVerified(createVerifiedCheck(checkDeps, 'requireVerified')))
   fastify.decorate('requireReauth', guards.requireReauth)
   fastify.decorateRequest('verification', null)
-  if (reauth === undefined) refuseStepUpRoutes(fastify, guards.isStepUpGuard)
+  if (stepUp === undefined) refuseStepUpRoutes(fastify, guards.requireReauth)
 
   await registerRoutes(fastify, { options, store, send, verification, stepUp })
 }

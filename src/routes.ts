@@ -63,7 +63,7 @@ export async function registerRoutes (fastify: FastifyInstance, deps: RoutesDeps
           clock,
           cookieName: stepUp.reauth.cookieName,
           actionCookieName: stepUp.reauth.actionCookieName,
-          cookie: stepUp.cookie
+          cookie: stepUp.reauth.cookie
         })
       }
     })

@@ -1,12 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ActionInvalidError, ReauthRequiredError } from '../errors.js'
-import { refusal, type Refusal } from '../http/reply.js'
+import { refusal } from '../http/reply.js'
 import type { StepUpStore } from '../stores/types.js'
 import { isThenable } from '../verification/check.js'
-import { recordGuardRefusal } from '../telemetry/index.js'
 import { actionIdOfCanonical, canonicalAction, type ActionDetails } from './action.js'
 import { readCookies, serializeCookie, type CookieAttributes } from './cookie.js'
-import { opensWindow, reauthChallenge, type StepUpGuardDeps } from './guard.js'
+import { failClosed, opensWindow, reauthChallenge, revokedBy, sendReauthRefusal, type StepUpGuardDeps } from './guard.js'
 import type { StepUpClaims } from './tokens.js'
 
 export interface BoundGuardDeps extends StepUpGuardDeps {
@@ -36,15 +35,7 @@ export function createRequireBoundReauth (deps: BoundGuardDeps, maxAge: number, 
 
   function refuse (request: FastifyRequest, reply: FastifyReply, details: ActionDetails, actionId: string): void {
     const r = refusal(new ReauthRequiredError(), { maxAge, start: deps.startUrl, action: details, actionId })
-    recordGuardRefusal('requireReauth', r.body.code)
-    reply.header('www-authenticate', reauthChallenge(maxAge, actionId)).header('cache-control', 'no-store')
-    send(request, reply, r)
-  }
-
-  function failClosed (request: FastifyRequest, reply: FastifyReply, err: unknown, r: Refusal, what: string): void {
-    request.log.error({ err }, `passbase: ${what}; failing closed`)
-    recordGuardRefusal('requireReauth', r.body.code)
-    send(request, reply, r)
+    sendReauthRefusal(send, request, reply, r, reauthChallenge(maxAge, actionId))
   }
 
   /** The details and their canonical JSON, or null (refused: the answer was sent). */
@@ -54,12 +45,12 @@ export function createRequireBoundReauth (deps: BoundGuardDeps, maxAge: number, 
       value = action(request)
       if (isThenable(value)) value = await value
     } catch (err) {
-      failClosed(request, reply, err, INVALID_ACTION, 'requireReauth action() threw')
+      failClosed(send, request, reply, err, INVALID_ACTION, 'requireReauth action() threw')
       return null
     }
     const canonical = canonicalAction(value)
     if (canonical === null) {
-      failClosed(request, reply, undefined, INVALID_ACTION, 'requireReauth action() must return a flat object of strings and finite numbers, at most 1 KiB as JSON')
+      failClosed(send, request, reply, undefined, INVALID_ACTION, 'requireReauth action() must return a flat object of strings and finite numbers, at most 1 KiB as JSON')
       return null
     }
     return { details: value as ActionDetails, canonical }
@@ -85,10 +76,10 @@ export function createRequireBoundReauth (deps: BoundGuardDeps, maxAge: number, 
     if (claims === null) return refuse(request, reply, details, actionId)
     let used: boolean
     try {
-      const notBefore = revocations.peek(record.userId, now) ?? await revocations.load(record.userId, now)
-      used = (notBefore === null || claims.iat_ms > notBefore) && await store.useToken(claims.jti, claims.exp * 1000, now)
+      const notBefore = await revocations.get(record.userId, now)
+      used = !revokedBy(claims, notBefore) && await store.useToken(claims.jti, claims.exp * 1000, now)
     } catch (err) {
-      return failClosed(request, reply, err, deps.storeUnavailable, 'cannot check a bound step-up token')
+      return failClosed(send, request, reply, err, deps.storeUnavailable, 'cannot check a bound step-up token')
     }
     if (!used) return refuse(request, reply, details, actionId)
     // spent: the browser need not send it again

@@ -33,6 +33,25 @@ export function opensWindow (claims: StepUpClaims, record: VerificationRecord, n
   return claims.sub === record.userId && claims.identity_id === record.identityId && now - claims.auth_time * 1000 <= maxAgeMs
 }
 
+/** Whether a revocation of the user (`notBefore`, null: none) ended this token. */
+export function revokedBy (claims: StepUpClaims, notBefore: number | null): boolean {
+  return notBefore !== null && claims.iat_ms <= notBefore
+}
+
+/** A step-up refusal: counted, RFC 9470's challenge, never cached. */
+export function sendReauthRefusal (send: SendRefusal, request: FastifyRequest, reply: FastifyReply, r: Refusal, challenge: string): void {
+  recordGuardRefusal('requireReauth', r.body.code)
+  reply.header('www-authenticate', challenge).header('cache-control', 'no-store')
+  send(request, reply, r)
+}
+
+/** The step-up guards cannot decide: logged, counted, refused with `r`. */
+export function failClosed (send: SendRefusal, request: FastifyRequest, reply: FastifyReply, err: unknown, r: Refusal, what: string): void {
+  request.log.error({ err }, `passbase: ${what}; failing closed`)
+  recordGuardRefusal('requireReauth', r.body.code)
+  send(request, reply, r)
+}
+
 /**
  * `requireReauth` for a window of `maxAge` seconds: everything `requireVerified` checks,
  * then an unbound step-up token for this user and identity whose biometric authentication
@@ -47,9 +66,7 @@ export function createRequireReauth (deps: StepUpGuardDeps, maxAge: number) {
   const maxAgeMs = maxAge * 1000
 
   function refuse (request: FastifyRequest, reply: FastifyReply): false {
-    recordGuardRefusal('requireReauth', refused.body.code)
-    reply.header('www-authenticate', challenge).header('cache-control', 'no-store')
-    send(request, reply, refused)
+    sendReauthRefusal(send, request, reply, refused, challenge)
     return false
   }
 
@@ -81,7 +98,7 @@ export function createRequireReauth (deps: StepUpGuardDeps, maxAge: number) {
     if (claims === null) return refuse(request, reply)
     const notBefore = revocations.peek(record.userId, now)
     if (notBefore === undefined) return askStore(request, reply, record.userId, claims, now)
-    return notBefore !== null && claims.iat_ms <= notBefore ? refuse(request, reply) : true
+    return revokedBy(claims, notBefore) ? refuse(request, reply) : true
   }
 
   async function askStore (request: FastifyRequest, reply: FastifyReply, userId: string, claims: StepUpClaims, now: number): Promise<boolean> {
@@ -89,12 +106,10 @@ export function createRequireReauth (deps: StepUpGuardDeps, maxAge: number) {
     try {
       notBefore = await revocations.load(userId, now)
     } catch (err) {
-      request.log.error({ err }, 'passbase: cannot check step-up revocations; failing closed')
-      recordGuardRefusal('requireReauth', deps.storeUnavailable.body.code)
-      send(request, reply, deps.storeUnavailable)
+      failClosed(send, request, reply, err, deps.storeUnavailable, 'cannot check step-up revocations')
       return false
     }
-    return notBefore !== null && claims.iat_ms <= notBefore ? refuse(request, reply) : true
+    return revokedBy(claims, notBefore) ? refuse(request, reply) : true
   }
 
   return function requireReauth (request: FastifyRequest, reply: FastifyReply, done?: HookDone): Promise<void> | undefined {

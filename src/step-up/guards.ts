@@ -20,21 +20,16 @@ export interface RequireReauthOptions {
   action?: ActionOf
 }
 
-/**
- * Makes the step-up guards: `requireReauth` with the default window, and one per
- * `passbase.requireReauth({ maxAge, action })` call. Without `reauth`, every one is the
- * fail-closed guard and the startup check refuses routes that use them.
- */
-export function createStepUpGuards (deps: BoundGuardDeps | undefined, defaultMaxAge: number | undefined, send: SendRefusal) {
-  const made = new WeakSet<object>()
-  const track = (guard: PassbaseGuard): PassbaseGuard => {
-    made.add(guard)
-    return guard
-  }
-  const fallback = notConfiguredGuard(send) as PassbaseGuard
+export interface StepUpGuards {
+  /** the guard with the default window (`fastify.requireReauth`) */
+  requireReauth: PassbaseGuard
+  /** `passbase.requireReauth({ maxAge, action })` */
+  make: (options?: RequireReauthOptions) => PassbaseGuard
+}
 
+/** Makes the step-up guards: `requireReauth` with the default window, and one per `passbase.requireReauth({ maxAge, action })` call. */
+export function createStepUpGuards (deps: BoundGuardDeps, defaultMaxAge: number): StepUpGuards {
   function make (options: RequireReauthOptions = {}): PassbaseGuard {
-    if (deps === undefined || defaultMaxAge === undefined) throw new PassbaseReauthNotConfiguredError('')
     const maxAge = options.maxAge ?? defaultMaxAge
     if (!Number.isInteger(maxAge) || maxAge <= 0 || maxAge > defaultMaxAge) {
       throw new PassbaseOptionsError(`requireReauth({ maxAge }): must be a whole number of seconds between 1 and reauth.maxAge (${defaultMaxAge})`)
@@ -45,12 +40,19 @@ export function createStepUpGuards (deps: BoundGuardDeps | undefined, defaultMax
     const guard = options.action === undefined
       ? createRequireReauth(deps, maxAge)
       : createRequireBoundReauth(deps, maxAge, options.action)
-    return track(guard as PassbaseGuard)
+    return guard as PassbaseGuard
   }
 
+  return { requireReauth: make(), make }
+}
+
+/**
+ * Without `reauth`: `requireReauth` is the fail-closed guard (the startup check refuses
+ * routes that use it) and `passbase.requireReauth()` throws.
+ */
+export function notConfiguredGuards (send: SendRefusal): StepUpGuards {
   return {
-    requireReauth: deps === undefined ? track(fallback) : make(),
-    make,
-    isStepUpGuard: (fn: unknown): boolean => typeof fn === 'function' && made.has(fn)
+    requireReauth: notConfiguredGuard(send) as PassbaseGuard,
+    make () { throw new PassbaseReauthNotConfiguredError('') }
   }
 }

@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InternalError, PassbaseReauthNotConfiguredError } from '../errors.js'
 import { refusal, type SendRefusal } from '../http/reply.js'
 
-/** Without the `reauth` option: registering a route that uses a step-up guard fails at startup, naming `reauth.secret`. */
-export function refuseStepUpRoutes (fastify: FastifyInstance, isStepUpGuard: (fn: unknown) => boolean): void {
+/** Without the `reauth` option: registering a route that uses `guard` (the fail-closed step-up guard) fails at startup, naming `reauth.secret`. */
+export function refuseStepUpRoutes (fastify: FastifyInstance, guard: unknown): void {
   fastify.addHook('onRoute', (route) => {
     const handlers = [route.preHandler, route.onRequest, route.preValidation].flat()
-    if (handlers.some((h) => typeof h === 'function' && isStepUpGuard(h))) {
+    if (handlers.some((h) => h === guard)) {
       throw new PassbaseReauthNotConfiguredError(` (route ${route.method.toString()} ${route.url})`)
     }
   })

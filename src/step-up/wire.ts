@@ -5,8 +5,7 @@ import type { ResolvedReauth } from '../options/resolve.js'
 import type { CompleteStore } from '../stores/types.js'
 import type { CheckDeps } from '../verification/check.js'
 import { createVerifiedCheck } from '../verification/check.js'
-import type { CookieAttributes } from './cookie.js'
-import { createStepUpGuards } from './guards.js'
+import { createStepUpGuards, notConfiguredGuards } from './guards.js'
 import { RevocationCache } from './revocations.js'
 import { createStepUpService, type StepUpService } from './service.js'
 import { StepUpTokens } from './tokens.js'
@@ -17,7 +16,6 @@ export interface StepUpWiring {
   service: StepUpService
   tokens: StepUpTokens
   revocations: RevocationCache
-  cookie: CookieAttributes
 }
 
 /**
@@ -38,11 +36,10 @@ export function wireStepUp (deps: {
 }) {
   const { reauth, store, clock, send } = deps
   if (reauth === undefined || store === undefined) {
-    return { wiring: undefined, guards: createStepUpGuards(undefined, undefined, send) }
+    return { wiring: undefined, guards: notConfiguredGuards(send) }
   }
   const tokens = new StepUpTokens()
   const revocations = new RevocationCache(store, deps.cacheTtlMs)
-  const cookie: CookieAttributes = reauth.cookie
   const guards = createStepUpGuards({
     check: createVerifiedCheck(deps.checkDeps, 'requireReauth'),
     tokens,
@@ -54,9 +51,9 @@ export function wireStepUp (deps: {
     actionCookieName: reauth.actionCookieName,
     startUrl: `${deps.prefix}/reauth/start`,
     store,
-    cookie
-  }, reauth.maxAge, send)
+    cookie: reauth.cookie
+  }, reauth.maxAge)
   const service = createStepUpService({ store, tokens, revocations, clock, log: deps.log, maxAge: reauth.maxAge, challengeTtl: reauth.challengeTtl })
-  const wiring: StepUpWiring = { store, reauth, service, tokens, revocations, cookie }
+  const wiring: StepUpWiring = { store, reauth, service, tokens, revocations }
   return { wiring, guards }
 }

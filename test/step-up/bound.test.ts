@@ -3,6 +3,7 @@ import t from 'tap'
 import { actionIdOf } from '../../src/step-up/action.js'
 import { harness, linkNew, REAUTH_SECRET, type Harness } from '../helpers/app.js'
 import { createTestClock } from '../../src/testing/host.js'
+import { MemoryStore } from '../../src/index.js'
 
 /** Transaction-bound step-up (PSD2's dynamic linking): a proof that opens one request with the details the user confirmed. */
 
@@ -26,8 +27,8 @@ type Verified = Harness & { id: string }
 /** one clock for every app and sandbox of this file: the tests move it */
 const clock = createTestClock()
 
-async function verified (): Promise<Verified> {
-  const h = await harness({ clock, plugin: { reauth: { secret: REAUTH_SECRET, maxAge: 300 } }, routes })
+async function verified (store?: MemoryStore): Promise<Verified> {
+  const h = await harness({ clock, plugin: { reauth: { secret: REAUTH_SECRET, maxAge: 300 }, ...(store === undefined ? {} : { store }) }, routes })
   const id = await linkNew(h, 'alice')
   await h.sandbox.review(id, { status: 'approved', score: 0.95 })
   return Object.assign(h, { id })
@@ -124,4 +125,19 @@ t.test('an action() that throws or returns something else than a flat object of 
     t.equal(res.json().code, 'FST_PASSBASE_ACTION_INVALID')
   }
   t.throws(() => h.app.passbase.requireReauth({ action: 'payout' as never }), /action/)
+})
+
+t.test('a cached "no revocation" serves bound requests too: one store read per cache window, not one per request', async (t) => {
+  const store = new MemoryStore()
+  const revokedBefore = store.revokedBefore.bind(store)
+  let reads = 0
+  store.revokedBefore = async (userId, now) => { reads++; return await revokedBefore(userId, now) }
+  const h = await verified(store)
+  t.teardown(h.close)
+  const a = await confirm(h, BODY)
+  const b = await confirm(h, { ...BODY, amount: '60.00 EUR' })
+  reads = 0
+  t.equal((await payout(h, BODY, a.cookie)).statusCode, 200)
+  t.equal((await payout(h, { ...BODY, amount: '60.00 EUR' }, b.cookie)).statusCode, 200)
+  t.equal(reads, 1, 'the second bound request trusts the cached answer (null: never revoked)')
 })
