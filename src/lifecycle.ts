@@ -2,10 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import type { ChangeDeliverer } from './changes/deliverer.js'
 import type { Clock } from './clock.js'
 import type { PassbaseClient } from './provider/client.js'
-import type { RevocationCache } from './step-up/revocations.js'
 import type { PassbaseStore } from './stores/types.js'
 import { observePendingChanges } from './telemetry/index.js'
-import type { RecordCache } from './verification/cache.js'
 import { startReconcileLoop, type Reconcile } from './verification/reconcile.js'
 import type { VerificationService } from './verification/service.js'
 
@@ -15,8 +13,8 @@ const EXPIRE_EVERY_MS = 30_000
 export interface LifecycleDeps {
   store: PassbaseStore
   client: PassbaseClient
-  cache: RecordCache
-  revocations: RevocationCache | undefined
+  /** the guards' caches */
+  caches: { invalidate: (userId: string) => void, clear: () => void }
   verification: VerificationService
   deliverer: ChangeDeliverer
   reconcile: Reconcile
@@ -39,17 +37,12 @@ export interface MaintenanceResult {
  * everything stopped and closed, in order, on close.
  */
 export async function startLifecycle (fastify: FastifyInstance, deps: LifecycleDeps): Promise<{ runMaintenance: () => Promise<MaintenanceResult> }> {
-  const { store, cache, revocations, verification, deliverer, clock } = deps
+  const { store, caches, verification, deliverer, clock } = deps
   const log = fastify.log
   await store.init?.()
   const unsubscribe = store.subscribe?.((event) => {
-    if (event.kind === 'user') {
-      cache.invalidate(event.userId)
-      revocations?.invalidate(event.userId)
-    } else {
-      cache.clear()
-      revocations?.clear()
-    }
+    if (event.kind === 'user') caches.invalidate(event.userId)
+    else caches.clear()
   })
   const stopGauge = observePendingChanges(async () => await store.pendingChanges())
   const every = (ms: number, what: string, job: () => Promise<unknown>): NodeJS.Timeout => {

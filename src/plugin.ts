@@ -46,9 +46,16 @@ export async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOption
     reauth, store: reauth !== undefined && hasStepUp(store) ? store : undefined, checkDeps, clock, send, storeUnavailable,
     prefix: options.prefix, cacheTtlMs: options.cacheTtlMs, log: fastify.log
   })
-  const invalidateUser = (userId: string): void => {
-    cache.invalidate(userId)
-    stepUp?.revocations.invalidate(userId)
+  // the guards' caches: dropped per user after a change made here, or told by the store (other instances)
+  const caches = {
+    invalidate (userId: string): void {
+      cache.invalidate(userId)
+      stepUp?.revocations.invalidate(userId)
+    },
+    clear (): void {
+      cache.clear()
+      stepUp?.revocations.clear()
+    }
   }
   const changed = (): void => { deliverer.kick() }
   const verification = createVerificationService({
@@ -58,12 +65,12 @@ export async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOption
     clock,
     log: fastify.log,
     attempts: new LinkAttempts(options.linkAttempts.max, options.linkAttempts.window * 1000),
-    invalidateUser,
+    invalidateUser: caches.invalidate,
     changed
   })
   const reconcile = createReconciler({ identities: (o) => client.identities(o), store, service: verification, log: fastify.log })
   const lifecycle = await startLifecycle(fastify, {
-    store, client, cache, revocations: stepUp?.revocations, verification, deliverer, reconcile, reconcileEveryMs: options.reconcile.intervalMs, clock
+    store, client, caches, verification, deliverer, reconcile, reconcileEveryMs: options.reconcile.intervalMs, clock
   })
 
   const decorator: PassbaseDecorator = {
@@ -90,7 +97,7 @@ export async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOption
     audit: createAudit(store),
     runMaintenance: lifecycle.runMaintenance
   }
-  Object.defineProperty(decorator, kTestHooks, { value: createTestHooks({ store, clock, verification, stepUp, invalidateUser, changed }) })
+  Object.defineProperty(decorator, kTestHooks, { value: createTestHooks({ store, clock, verification, stepUp, invalidateUser: caches.invalidate, changed }) })
   fastify.decorate('passbase', decorator)
   fastify.decorate('requireVerified', createRequireVerified(createVerifiedCheck(checkDeps, 'requireVerified')))
   fastify.decorate('requireReauth', guards.requireReauth)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Clock } from './clock.js'
 import type { StepUpWiring } from './step-up/wire.js'
 import { actionIdOf } from './step-up/action.js'
-import type { PassbaseStore } from './stores/types.js'
+import type { IdentityStatus, PassbaseStore } from './stores/types.js'
 import type { TestHooks } from './test-hooks.js'
 import type { VerificationService } from './verification/service.js'
 import { effectiveStatus } from './verification/status.js'
@@ -18,9 +18,8 @@ export function createTestHooks (deps: {
 }): TestHooks {
   const { store, clock, verification, stepUp } = deps
 
-  async function update (identityId: string, userId: string, status: Parameters<TestHooks['forceStatus']>[1] & string, fields: { score: number | null, reason: string | null, expiresAt: number | null }, providerUpdated: number): Promise<void> {
+  async function update (identityId: string, userId: string, status: IdentityStatus, fields: { score: number | null, reason: string | null, expiresAt: number | null }, providerUpdated: number): Promise<void> {
     const now = clock.now()
-    if (status === 'none') return
     const result = await store.applyUpdate(identityId, { status, ...fields, providerUpdated }, now)
     deps.invalidateUser(userId)
     if (result.applied && result.previous?.status !== result.record?.status) deps.changed()

@@ -1,17 +1,18 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { BadRequestError, InternalError, UnsupportedMediaTypeError } from '../errors.js'
-import { errorBody, type SendRefusal, type Refusal } from './reply.js'
+import { BadRequestError, ProviderError, ProviderUnavailableError, StoreUnavailableError, UnsupportedMediaTypeError } from '../errors.js'
+import { INTERNAL, refusal, type SendRefusal, type Refusal } from './reply.js'
 
-/** Server-side failures answer with their class's own message, never the detail (that goes to the log). */
-const GENERIC_MESSAGES: Record<string, string> = {
-  FST_PASSBASE_STORE_UNAVAILABLE: 'Verification state is unavailable; try again later',
-  FST_PASSBASE_PROVIDER_UNAVAILABLE: 'The verification provider is unavailable; try again later',
-  FST_PASSBASE_PROVIDER_ERROR: 'The verification provider gave an answer that cannot be used'
-}
+/**
+ * Server-side failures answer with their base class's message, never the detail (that
+ * goes to the log): e.g. an ApiUnavailableError answers as ProviderUnavailableError.
+ */
+const GENERIC_MESSAGES: Record<string, string> = Object.fromEntries(
+  [new StoreUnavailableError(), new ProviderUnavailableError(), new ProviderError()].map((e) => [e.code, e.message]))
+
+const UNSUPPORTED = refusal(new UnsupportedMediaTypeError())
 
 function asRefusal (statusCode: number, code: string, message: string, extra?: unknown): Refusal {
-  const body = errorBody({ statusCode, code, message }, extra !== null && typeof extra === 'object' ? extra as Record<string, unknown> : undefined)
-  return { statusCode, body, payload: JSON.stringify(body) }
+  return refusal({ statusCode, code, message }, extra !== null && typeof extra === 'object' ? extra as Record<string, unknown> : undefined)
 }
 
 /**
@@ -29,10 +30,7 @@ export function createErrorHandler (send: SendRefusal) {
       request.log.error({ err }, 'passbase: request failed')
       return send(request, reply, asRefusal(status, err.code, GENERIC_MESSAGES[err.code] ?? err.message))
     }
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) {
-      const e = new UnsupportedMediaTypeError()
-      return send(request, reply, asRefusal(415, e.code, e.message))
-    }
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) return send(request, reply, UNSUPPORTED)
     if (err.validation !== undefined || (status >= 400 && status < 500)) {
       const statusCode = status === 413 ? 413 : 400
       const detail = err.validation !== undefined ? err.message : statusCode === 413 ? 'body too large' : 'malformed request'
@@ -40,7 +38,6 @@ export function createErrorHandler (send: SendRefusal) {
       return send(request, reply, asRefusal(statusCode, e.code, e.message))
     }
     request.log.error({ err }, 'passbase: request failed')
-    const e = new InternalError()
-    return send(request, reply, asRefusal(500, e.code, e.message))
+    return send(request, reply, INTERNAL)
   }
 }

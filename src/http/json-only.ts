@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { UnsupportedMediaTypeError } from '../errors.js'
+import { mediaType } from './media-type.js'
 
 /**
  * CSRF by construction: the plugin's state-changing POST routes accept only
@@ -24,7 +25,5 @@ export function useJsonParserOnly (scope: FastifyInstance): void {
 
 /** `onRequest` hook of a JSON-only route: 415 unless the media type is application/json. */
 export async function requireJson (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  const type = request.headers['content-type']
-  const media = typeof type === 'string' ? type.split(';', 1)[0]!.trim().toLowerCase() : ''
-  if (media !== 'application/json') throw new UnsupportedMediaTypeError()
+  if (mediaType(request.headers['content-type']) !== 'application/json') throw new UnsupportedMediaTypeError()
 }

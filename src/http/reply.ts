@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { STATUS_CODES } from 'node:http'
+import { InternalError } from '../errors.js'
 import type { ErrorResponseBuilder, PassbaseErrorBody } from '../options/types.js'
 
 /** An error the plugin answers with: its code, HTTP status and message. */
@@ -26,10 +27,13 @@ export function refusal (err: CodedError, extra?: Record<string, unknown>): Refu
   return { statusCode: body.statusCode, body, payload: JSON.stringify(body) }
 }
 
+/** 500 FST_PASSBASE_INTERNAL: a host or plugin bug (details go to the log only). */
+export const INTERNAL = refusal(new InternalError())
+
 /** Sends a refusal: the prepared payload, or the host's `errorResponse` shape of it. */
 export type SendRefusal = (request: FastifyRequest, reply: FastifyReply, refusal: Refusal) => FastifyReply
 
-const JSON_TYPE = 'application/json; charset=utf-8'
+export const JSON_TYPE = 'application/json; charset=utf-8'
 
 /**
  * Resolved once at register: without `errorResponse` the prepared payload goes out as

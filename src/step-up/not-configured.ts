@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { InternalError, PassbaseReauthNotConfiguredError } from '../errors.js'
-import { refusal, type SendRefusal } from '../http/reply.js'
+import { PassbaseReauthNotConfiguredError } from '../errors.js'
+import { INTERNAL, type SendRefusal } from '../http/reply.js'
 
 /** Without the `reauth` option: registering a route that uses `guard` (the fail-closed step-up guard) fails at startup, naming `reauth.secret`. */
 export function refuseStepUpRoutes (fastify: FastifyInstance, guard: unknown): void {
@@ -12,12 +12,10 @@ export function refuseStepUpRoutes (fastify: FastifyInstance, guard: unknown): v
   })
 }
 
-const NOT_CONFIGURED = refusal(new InternalError())
-
 /** Only reachable when a host bypasses the startup check (e.g. calls the guard by hand): fail closed. */
 export function notConfiguredGuard (send: SendRefusal) {
   return async function requireReauthNotConfigured (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     request.log.error('fastify-passbase: requireReauth used without the reauth option; refusing')
-    send(request, reply, NOT_CONFIGURED)
+    send(request, reply, INTERNAL)
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Clock } from '../clock.js'
-import { InternalError, UnauthenticatedError, VerificationRequiredError } from '../errors.js'
-import { refusal, type Refusal, type SendRefusal } from '../http/reply.js'
+import { UnauthenticatedError, VerificationRequiredError } from '../errors.js'
+import { INTERNAL, refusal, type Refusal, type SendRefusal } from '../http/reply.js'
 import type { GetUserId } from '../options/types.js'
 import type { IdentityStatus, VerificationRecord } from '../stores/types.js'
 import { recordGuardRefusal } from '../telemetry/index.js'
@@ -20,7 +20,6 @@ export function isThenable<T> (value: T | PromiseLike<T>): value is PromiseLike<
 }
 
 const UNAUTHENTICATED = refusal(new UnauthenticatedError())
-const INTERNAL = refusal(new InternalError())
 const FORBIDDEN: Record<IdentityStatus | 'none', Refusal> = {
   none: refusal(new VerificationRequiredError(), { status: 'none' }),
   created: refusal(new VerificationRequiredError(), { status: 'created' }),

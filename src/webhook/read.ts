@@ -1,3 +1,4 @@
+import { mediaType } from '../http/media-type.js'
 import { openWebhook } from '../protocol/crypto.js'
 import { parseWebhookEvent, type WebhookEvent } from '../protocol/events.js'
 
@@ -16,7 +17,7 @@ export interface ReadOptions {
  */
 export function readDelivery (contentType: string | undefined, body: string, opts: ReadOptions): WebhookEvent | null {
   const parse = opts.parse ?? parseWebhookEvent
-  const type = (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase()
+  const type = mediaType(contentType)
   if (type === 'text/plain') {
     const opened = openWebhook(opts.keys, body)
     const event = parse(opened.text)

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Clock } from '../clock.js'
 import { BadWebhookError, WebhookTooLargeError } from '../errors.js'
-import { refusal, type SendRefusal } from '../http/reply.js'
+import { JSON_TYPE, refusal, refusalSender } from '../http/reply.js'
 import { toHint } from '../protocol/events.js'
 import { recordWebhookDelivery, withSpan } from '../telemetry/index.js'
 import type { WebhookHandler } from './handler.js'
@@ -20,9 +20,8 @@ export interface WebhookRouteOptions {
 const BAD = refusal(new BadWebhookError())
 const TOO_LARGE = refusal(new WebhookTooLargeError())
 const OK = JSON.stringify({ received: true })
-const JSON_TYPE = 'application/json; charset=utf-8'
 // the webhook's answers never go through the host's errorResponse: they must not vary
-const send: SendRefusal = (_request, reply, r) => reply.code(r.statusCode).type(JSON_TYPE).send(r.payload)
+const send = refusalSender(undefined)
 
 /**
  * `POST /webhooks`, in its own encapsulated context: it parses every content type as a
