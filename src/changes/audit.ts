@@ -34,13 +34,13 @@ async function * filtered (store: Pick<ChangeStore, 'readChanges' | 'subjectOf'>
   if (since !== undefined && !Number.isFinite(since)) throw new TypeError('audit.entries: `since` must be a valid Date or epoch milliseconds')
   const limit = options.limit ?? Infinity
   if (!(limit >= 0)) throw new TypeError('audit.entries: `limit` must be a non-negative number')
+  if (limit === 0) return
   let subject: string | null | undefined
   if (options.userId !== undefined) {
     subject = await store.subjectOf(options.userId)
     if (subject === null) return
   }
   let count = 0
-  if (count >= limit) return
   for await (const entry of readAllChanges(store)) {
     if (subject !== undefined && entry.subject !== subject) continue
     if (since !== undefined && entry.at < since) continue

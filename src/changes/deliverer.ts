@@ -9,17 +9,15 @@ export interface DelivererOptions {
   onStatusChange: ((change: StatusChange) => void | Promise<void>) | undefined
   clock: Clock
   log: FastifyBaseLogger
-  /** how long a claimed change is this instance's to deliver (ms); another instance takes it over after */
-  leaseMs?: number
-  /** how often the outbox is polled (ms): changes stored by an instance that died are picked up by the next poll after their lease */
-  pollMs?: number
-  batch?: number
-  /** first retry delay after a callback threw (ms), doubled per attempt up to `maxBackoffMs` */
-  backoffMs?: number
-  maxBackoffMs?: number
 }
 
-export const DELIVERY_DEFAULTS = { leaseMs: 15_000, pollMs: 2_000, batch: 50, backoffMs: 1_000, maxBackoffMs: 5 * 60_000 } as const
+/**
+ * leaseMs: how long a claimed change is this instance's to deliver; another instance takes
+ * it over after. pollMs: how often the outbox is polled (changes stored by an instance that
+ * died are picked up by the next poll after their lease). backoffMs: the first retry delay
+ * after a callback threw, doubled per attempt up to maxBackoffMs.
+ */
+const DELIVERY = { leaseMs: 15_000, pollMs: 2_000, batch: 50, backoffMs: 1_000, maxBackoffMs: 5 * 60_000 } as const
 
 /**
  * `onStatusChange`, at least once: status transitions are written to the store's outbox
@@ -31,7 +29,7 @@ export const DELIVERY_DEFAULTS = { leaseMs: 15_000, pollMs: 2_000, batch: 50, ba
  */
 export function createChangeDeliverer (options: DelivererOptions) {
   const { store, onStatusChange, clock, log } = options
-  const { leaseMs, pollMs, batch, backoffMs, maxBackoffMs } = { ...DELIVERY_DEFAULTS, ...stripUndefined(options) }
+  const { leaseMs, pollMs, batch, backoffMs, maxBackoffMs } = DELIVERY
   const owner = randomUUID()
   let timer: NodeJS.Timeout | undefined
   let running: Promise<number> | undefined
@@ -117,7 +115,3 @@ export function createChangeDeliverer (options: DelivererOptions) {
 }
 
 export type ChangeDeliverer = ReturnType<typeof createChangeDeliverer>
-
-function stripUndefined<T extends object> (value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
-}

@@ -29,9 +29,9 @@ export async function verifyChain (entries: AsyncIterable<ChangeEntry> | Iterabl
   return { ok: true, entries: count, head: prev }
 }
 
-/** Every entry of a store's change log, page by page (`readChanges`), in `seq` order. */
-export async function * readAllChanges (store: { readChanges: (afterSeq: number, limit: number) => Promise<ChangeEntry[]> }, pageSize = 500): AsyncGenerator<ChangeEntry> {
-  let after = 0
+/** Every entry of a store's change log after `afterSeq` (0: from the start), page by page (`readChanges`), in `seq` order. */
+export async function * readAllChanges (store: { readChanges: (afterSeq: number, limit: number) => Promise<ChangeEntry[]> }, pageSize = 500, afterSeq = 0): AsyncGenerator<ChangeEntry> {
+  let after = afterSeq
   for (;;) {
     const page = await store.readChanges(after, pageSize)
     yield * page

@@ -1,6 +1,7 @@
 import { diag, metrics } from '@opentelemetry/api'
 import type { Counter, Histogram, MeterProvider, ObservableGauge, ObservableResult } from '@opentelemetry/api'
 import { AttributeCache1, AttributeCache2 } from './attributes.js'
+import type { HandleOutcome } from '../webhook/handler.js'
 
 /**
  * The package's metrics, defined once, through `@opentelemetry/api`: no-op until the
@@ -14,10 +15,8 @@ import { AttributeCache1, AttributeCache2 } from './attributes.js'
 
 export const TELEMETRY_NAME = 'fastify-passbase'
 
-/** What became of a webhook delivery (suggested values; keep the set small and fixed). */
-export type WebhookOutcome =
-  | 'applied' | 'duplicate' | 'unlinked' | 'ignored' | 'stale' | 'rejected' | 'too_large' | 'failed'
-  | (string & {})
+/** What became of a webhook delivery: the handler's outcome, `invalid` (400/413) or `failed` (5xx: the provider retries). */
+export type WebhookOutcome = HandleOutcome | 'invalid' | 'failed'
 
 /** Which guard refused (suggested values). */
 export type GuardName = 'requireVerified' | 'requireReauth' | (string & {})
@@ -108,9 +107,9 @@ export function recordWebhookDelivery (outcome: WebhookOutcome): void {
   instruments().deliveries.add(1, outcomeAttrs.get(outcome))
 }
 
-/** `passbase.status.transitions{from,to}` +1 (local statuses, e.g. `processing` → `approved`). */
-export function recordTransition (from: string, to: string): void {
-  instruments().transitions.add(1, transitionAttrs.get(from, to))
+/** `passbase.status.transitions{from,to}` +`count` (local statuses, e.g. `processing` → `approved`). */
+export function recordTransition (from: string, to: string, count = 1): void {
+  instruments().transitions.add(count, transitionAttrs.get(from, to))
 }
 
 /** `passbase.guard.refusals{guard,code}` +1; `code` is the refusal's FST_PASSBASE_* code. */

@@ -151,14 +151,10 @@ export function createVerificationService (deps: VerificationDeps) {
     const expired = await store.expireDue(clock.now(), limit)
     for (const record of expired) deps.invalidateUser(record.userId)
     if (expired.length > 0) {
-      recordTransitions(expired.length)
+      recordTransition('approved', 'expired', expired.length)
       deps.changed()
     }
     return expired.length
-  }
-
-  function recordTransitions (count: number): void {
-    for (let i = 0; i < count; i++) recordTransition('approved', 'expired')
   }
 
   /** Erase the user from the store (and from this process's caches). */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readAllChanges } from '../../changes/verify.js'
 import type { StoreFeature } from '../../stores/methods.js'
 import type {
   ChangeEntry, CompleteStore, IdentityStatus, NewChallenge, PassbaseStore, StatusUpdate, UpdateResult, VerificationRecord
@@ -137,12 +138,8 @@ export function checkUpdateChain (results: Array<{ update: StatusUpdate, result:
 /** Every entry with `seq` > `afterSeq`. */
 export async function changesAfter (store: PassbaseStore, afterSeq: number): Promise<ChangeEntry[]> {
   const out: ChangeEntry[] = []
-  for (let after = afterSeq; ;) {
-    const page = await store.readChanges(after, 500)
-    out.push(...page)
-    if (page.length < 500) return out
-    after = page[page.length - 1]!.seq
-  }
+  for await (const entry of readAllChanges(store, 500, afterSeq)) out.push(entry)
+  return out
 }
 
 /** The last `seq` of the log (0 when empty), found with O(log n) reads. */
@@ -158,9 +155,4 @@ export async function lastSeq (store: PassbaseStore): Promise<number> {
     else beyond = mid
   }
   return known
-}
-
-/** The entries of `entries` about `identityId`, as `[type, from, to]`. */
-export function transitionsOf (entries: readonly ChangeEntry[], identityId: string): Array<[string, string | null, string | null]> {
-  return entries.filter((e) => e.identityId === identityId).map((e) => [e.type, e.from, e.to])
 }
