@@ -27,7 +27,7 @@ export function guardStore<S extends PassbaseStore> (store: S): S {
   return guarded as unknown as S
 }
 
-export function storeError (err: unknown): Error {
+function storeError (err: unknown): Error {
   if (err instanceof StoreUnavailableError) return err
   const wrapped = new StoreUnavailableError()
   wrapped.cause = err

@@ -8,7 +8,7 @@
  * the name says otherwise; `providerUpdated` is the provider's `updated` in Unix seconds.
  *
  * The interface is split by concern; `PassbaseStore` is all of them. Which methods a
- * feature needs is listed in `STORE_METHODS` (store/methods.ts) and checked at register.
+ * feature needs is listed in `STORE_METHODS` (stores/methods.ts) and checked at register.
  */
 
 import type { ChangeEntry, PendingChange } from './change-types.js'

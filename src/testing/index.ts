@@ -9,7 +9,7 @@ export type { ConformanceOptions, ConformanceResult, StoreConformanceOptions, St
 export { readAllChanges, verifyChain } from '../changes/verify.js'
 export type { ChainVerdict } from '../changes/verify.js'
 
-// ---- host-test helpers (src/testing/host.ts, written by the integrator): export them here ----
+// host-test helpers: put a user into a status, obtain a step-up proof, move time
 export { createTestClock, setStatus, stepUpCookie, stepUpWithSandbox, verifyWithSandbox } from './host.js'
 export type { AsUser, TestClock } from './host.js'
 export type { ForceStatusOptions, StepUpProofOptions } from '../test-hooks.js'

@@ -1,3 +1,4 @@
+import { refusalOf } from '../consume.js'
 import type { Challenge, ConsumeResult, NewChallenge } from '../types.js'
 
 interface StoredChallenge extends Challenge {
@@ -47,13 +48,11 @@ export class MemoryChallenges {
 
   consume (id: string, userId: string, now: number): ConsumeResult {
     const c = this.byId.get(id)
-    if (c === undefined) return { ok: false, reason: 'missing' }
-    if (c.userId !== userId) return { ok: false, reason: 'forbidden' }
-    if (c.used) return { ok: false, reason: 'used' }
-    if (c.expiresAt <= now) return { ok: false, reason: 'expired' }
-    if (c.authenticatedAt === null) return { ok: false, reason: 'pending' }
-    c.used = true
-    return { ok: true, challenge: copy(c) }
+    const refusal = refusalOf(c, userId, now)
+    if (refusal !== null) return { ok: false, reason: refusal }
+    // refusalOf found it: c is defined
+    c!.used = true
+    return { ok: true, challenge: copy(c!) }
   }
 
   forgetUser (userId: string): void {

@@ -1,5 +1,5 @@
 import { GENESIS_HASH, nextChange, newSalt, subjectFor, type ChainHead, type ChangeFields } from '../../changes/chain.js'
-import type { ChangeEntry, IdentityStatus, PendingChange } from '../types.js'
+import type { ChangeEntry, IdentityStatus, PendingChange, VerificationRecord } from '../types.js'
 
 interface Outbox extends PendingChange {
   nextAt: number
@@ -33,9 +33,9 @@ export class MemoryChangeLog {
     return entry
   }
 
-  /** A status transition: an entry and its pending hand-over to onStatusChange. */
-  transition (userId: string, identityId: string, type: 'status' | 'expired', from: IdentityStatus, to: IdentityStatus,
-    score: number | null, reason: string | null, at: number): void {
+  /** A status transition of `record` (now in its new status): an entry and its pending hand-over to onStatusChange. */
+  transition (type: 'status' | 'expired', from: IdentityStatus, record: VerificationRecord, at: number): void {
+    const { userId, identityId, status: to, score, reason } = record
     const entry = this.append(userId, { at, type, identityId, from, to, score, reason })
     this.outbox.set(entry.id, {
       id: entry.id, seq: entry.seq, at, userId, identityId, from, to, score, attempts: 0, nextAt: at, leaseOwner: null, leaseUntil: 0

@@ -86,7 +86,7 @@ export class MemoryStore implements CompleteStore {
     record.providerUpdated = update.providerUpdated
     record.expiresAt = update.expiresAt
     if (previous.status !== record.status) {
-      this.log.transition(record.userId, identityId, 'status', previous.status, record.status, record.score, record.reason, now)
+      this.log.transition('status', previous.status, record, now)
     }
     return { applied: true, previous, record: copy(record) }
   }
@@ -107,7 +107,7 @@ export class MemoryStore implements CompleteStore {
       if (record.status !== 'approved' || record.expiresAt === null || record.expiresAt > now) continue
       record.status = 'expired'
       record.reason = 'expired'
-      this.log.transition(record.userId, record.identityId, 'expired', 'approved', 'expired', record.score, record.reason, now)
+      this.log.transition('expired', 'approved', record, now)
       out.push(copy(record))
     }
     return out
@@ -116,8 +116,7 @@ export class MemoryStore implements CompleteStore {
   // ---- webhook de-duplication ----
 
   async hasEvent (key: string, now: number): Promise<boolean> {
-    const until = this.events.get(key)
-    return until !== undefined && until > now
+    return live(this.events, key, now)
   }
 
   async markEvent (key: string, expiresAt: number, now: number): Promise<boolean> {
@@ -125,8 +124,7 @@ export class MemoryStore implements CompleteStore {
   }
 
   private mark (key: string, expiresAt: number, now: number): boolean {
-    const until = this.events.get(key)
-    if (until !== undefined && until > now) return false
+    if (live(this.events, key, now)) return false
     this.events.delete(key)
     this.events.set(key, expiresAt)
     if (this.events.size > this.maxEvents) {
@@ -176,8 +174,7 @@ export class MemoryStore implements CompleteStore {
   }
 
   async useToken (jti: string, expiresAt: number, now: number): Promise<boolean> {
-    const until = this.usedTokens.get(jti)
-    if (until !== undefined && until > now) return false
+    if (live(this.usedTokens, jti, now)) return false
     this.usedTokens.set(jti, expiresAt)
     return true
   }
@@ -258,6 +255,12 @@ export class MemoryStore implements CompleteStore {
   }
 }
 
+/** Whether `key` has an entry that has not expired at `now` (the map holds expiry times). */
+function live (entries: ReadonlyMap<string, number>, key: string, now: number): boolean {
+  const until = entries.get(key)
+  return until !== undefined && until > now
+}
+
 function copy (record: VerificationRecord): VerificationRecord {
   return {
     userId: record.userId,
@@ -270,7 +273,6 @@ function copy (record: VerificationRecord): VerificationRecord {
     expiresAt: record.expiresAt
   }
 }
-
 
 function purgeMap (map: Map<string, number>, now: number): void {
   for (const [key, until] of map) if (until <= now) map.delete(key)

@@ -1,6 +1,6 @@
 import { newSalt, subjectFor } from '../../changes/chain.js'
 import { logged } from '../sql/plan.js'
-import { num, toEntry, toPending, type ChangeRow, type OutboxRow } from '../sql/rows.js'
+import { num, sqlLimit, toEntry, toPending, type ChangeRow, type OutboxRow } from '../sql/rows.js'
 import type { ChangeStore, StoreLifecycle } from '../types.js'
 import type { Runner, SqlClient } from './client.js'
 import { appendChanges } from './log.js'
@@ -31,13 +31,13 @@ export function changeOperations (db: SqlClient, s: PostgresStatements, channel:
 
   return {
     readChanges: async (afterSeq, limit) =>
-      (await db.run.rows<ChangeRow>(s.readChanges, { afterSeq, limit: Math.max(0, Math.floor(limit)) })).map(toEntry),
+      (await db.run.rows<ChangeRow>(s.readChanges, { afterSeq, limit: sqlLimit(limit) })).map(toEntry),
     subjectOf: async (userId) => {
       const [row] = await db.run.rows<{ salt: string }>(s.salt, { userId })
       return row === undefined ? null : subjectFor(row.salt, userId)
     },
     claimChanges: async (owner, now, leaseMs, limit) => {
-      const rows = await db.run.rows<OutboxRow>(s.claim, { owner, now, leaseUntil: now + leaseMs, limit: Math.max(0, Math.floor(limit)) })
+      const rows = await db.run.rows<OutboxRow>(s.claim, { owner, now, leaseUntil: now + leaseMs, limit: sqlLimit(limit) })
       return rows.map(toPending).sort((a, b) => a.seq - b.seq)
     },
     ackChange: async (id) => { await db.run.rows(s.ack, { id }) },

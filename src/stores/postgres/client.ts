@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import { positional, valuesFor, type Positional } from '../sql/template.js'
+import { toError } from './listener.js'
 
 /**
  * How the PostgreSQL store talks to the database: statements compiled once (named
@@ -46,7 +47,7 @@ export class SqlClient {
         await client.query('COMMIT')
         return result
       } catch (err) {
-        await client.query('ROLLBACK').catch((rollback: unknown) => { broken = rollback instanceof Error ? rollback : new Error(String(rollback)) })
+        await client.query('ROLLBACK').catch((rollback: unknown) => { broken = toError(rollback) })
         const code = (err as { code?: unknown }).code
         if (attempt >= ATTEMPTS || typeof code !== 'string' || !RETRY.has(code)) throw err
       } finally {

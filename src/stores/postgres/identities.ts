@@ -1,5 +1,5 @@
 import { logged, transition } from '../sql/plan.js'
-import { toRecord, type IdentityRow } from '../sql/rows.js'
+import { sqlLimit, toRecord, type IdentityRow } from '../sql/rows.js'
 import type { IdentityStore, LinkResult, StatusUpdate, UpdateResult, VerificationRecord } from '../types.js'
 import type { Runner, SqlClient } from './client.js'
 import { appendChanges } from './log.js'
@@ -76,7 +76,7 @@ export function identityOperations (db: SqlClient, s: PostgresStatements, channe
 
   async function expireDue (now: number, limit: number): Promise<VerificationRecord[]> {
     return await db.transaction(async (r) => {
-      const rows = await r.rows<IdentityRow>(s.expireDue, { now, limit: Math.max(0, Math.floor(limit)) })
+      const rows = await r.rows<IdentityRow>(s.expireDue, { now, limit: sqlLimit(limit) })
       const records = rows.map(toRecord).sort((a, b) => (a.expiresAt ?? 0) - (b.expiresAt ?? 0))
       await append(r, ...records.map((record) => transition('expired', 'approved', record, now)))
       return records

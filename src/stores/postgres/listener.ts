@@ -21,7 +21,7 @@ async function endClient (client: pg.Client): Promise<void> {
   }
 }
 
-export function parseInvalidation (payload: string | undefined): Invalidation | null {
+function parseInvalidation (payload: string | undefined): Invalidation | null {
   if (payload === undefined) return null
   let value: unknown
   try {
@@ -36,7 +36,8 @@ export function parseInvalidation (payload: string | undefined): Invalidation | 
   return null
 }
 
-function toError (err: unknown): Error {
+/** A thrown value as an Error (pg and sockets may throw anything). */
+export function toError (err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))
 }
 

@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { z } from 'zod'
+import { DEFAULT_TABLE_PREFIX } from '../sql/names.js'
 import { identifier, parseStoreOptions } from '../sql/options.js'
 
 interface PostgresStoreCommonOptions {
@@ -39,7 +40,7 @@ export interface ResolvedPostgresOptions {
 }
 
 const schema = z.object({
-  tablePrefix: identifier.default('passbase_'),
+  tablePrefix: identifier.default(DEFAULT_TABLE_PREFIX),
   schema: identifier.optional(),
   channel: identifier.default('passbase_invalidate'),
   preparedStatements: z.boolean().default(true),

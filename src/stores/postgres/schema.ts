@@ -1,8 +1,9 @@
 import type pg from 'pg'
 import { TABLE_NAMES, type TableRole, type Tables } from '../sql/names.js'
+import { toError } from './listener.js'
 import { createIndexes, createTables, upgradeTables, type DialectTypes } from '../sql/schema.js'
 
-export const POSTGRES_TYPES: DialectTypes = {
+const POSTGRES_TYPES: DialectTypes = {
   types: { text: 'TEXT', int: 'BIGINT', real: 'DOUBLE PRECISION', bool: 'BOOLEAN', serial: 'BIGSERIAL' }
 }
 
@@ -32,7 +33,7 @@ export async function createSchema (pool: pg.Pool, t: Tables): Promise<void> {
     for (const sql of createIndexes(t)) await client.query(sql)
     await client.query('COMMIT')
   } catch (err) {
-    broken = err instanceof Error ? err : new Error(String(err))
+    broken = toError(err)
     await client.query('ROLLBACK').catch(() => {})
     throw err
   } finally {

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { tables } from '../sql/names.js'
+import { DEFAULT_TABLE_PREFIX, tables } from '../sql/names.js'
 import { resolveSeed, type SeedOptions } from '../sql/seed.js'
 import { PostgresStore } from './index.js'
 
@@ -11,7 +11,7 @@ export { seededUser, type SeedOptions } from '../sql/seed.js'
  * the table. See sql/seed.ts for what is (and is not) written.
  */
 export async function seedLinks (pool: pg.Pool, count: number, options: SeedOptions & { tablePrefix?: string, schema?: string } = {}): Promise<void> {
-  const tablePrefix = options.tablePrefix ?? 'passbase_'
+  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX
   const store = new PostgresStore({ pool, tablePrefix, ...(options.schema === undefined ? {} : { schema: options.schema }) })
   await store.init()
   await store.close()

@@ -92,7 +92,6 @@ export function postgresStatements (t: Tables) {
     erase: `WITH ${Object.entries(q.erase).map(([name, sql]) => `erased_${name} AS (${sql} RETURNING 1 AS one)`).join(', ')}
       SELECT (SELECT count(*) FROM erased_identities) AS links`,
     dropSalt: q.dropSalt,
-    notifyUser: `SELECT pg_notify($channel, json_build_object('kind', 'user', 'userId', $userId)::text)`,
     purge: `WITH ${q.purge.map((sql, k) => `p${k} AS (${sql})`).join(', ')} SELECT 1 AS one`
   })
 }

@@ -3,6 +3,9 @@
  * SQL text: options.ts allows plain identifiers only, and they are always double-quoted.
  */
 
+/** The default `tablePrefix` of the SQL stores. */
+export const DEFAULT_TABLE_PREFIX = 'passbase_'
+
 /** The store's tables, by role; the value is the name after the prefix. */
 export const TABLE_NAMES = {
   identities: 'identities',

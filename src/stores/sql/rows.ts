@@ -1,4 +1,5 @@
-import type { Challenge, ChangeEntry, ChangeType, ConsumeResult, IdentityStatus, PendingChange, VerificationRecord } from '../types.js'
+import { refusalOf as refusalOfState, type ConsumeRefusal } from '../consume.js'
+import type { Challenge, ChangeEntry, ChangeType, IdentityStatus, PendingChange, VerificationRecord } from '../types.js'
 
 /**
  * Rows as the drivers return them, and their mapping to the contract's records.
@@ -72,6 +73,11 @@ export function num (value: Int): number {
   return typeof value === 'number' ? value : Number(value)
 }
 
+/** A caller's row limit as SQL takes it: a whole number, never negative. */
+export function sqlLimit (limit: number): number {
+  return Math.max(0, Math.floor(limit))
+}
+
 function numOrNull (value: Int | null): number | null {
   return value === null ? null : num(value)
 }
@@ -132,17 +138,10 @@ export function toPending (row: OutboxRow): PendingChange {
   }
 }
 
-/**
- * Why a challenge cannot be consumed, in the contract's order, from its state as read
- * (undefined: unknown id); null when it can be.
- */
-export function refusalOf (state: ChallengeStateRow | undefined, userId: string, now: number): ConsumeRefusal | null {
-  if (state === undefined) return 'missing'
-  if (state.user_id !== userId) return 'forbidden'
-  if (state.used === true || state.used === 1) return 'used'
-  if (num(state.expires_at) <= now) return 'expired'
-  if (state.authenticated_at === null) return 'pending'
-  return null
+/** Why a challenge cannot be consumed, from its state as read (undefined: unknown id); null when it can be. */
+export function refusalOf (row: ChallengeStateRow | undefined, userId: string, now: number): ConsumeRefusal | null {
+  const state = row === undefined
+    ? undefined
+    : { userId: row.user_id, used: row.used === true || row.used === 1, expiresAt: num(row.expires_at), authenticatedAt: numOrNull(row.authenticated_at) }
+  return refusalOfState(state, userId, now)
 }
-
-export type ConsumeRefusal = Extract<ConsumeResult, { ok: false }>['reason']

@@ -67,7 +67,7 @@ function column (spec: string): Column {
   }
 }
 
-export const SCHEMA: ReadonlyArray<{ role: TableRole, columns: Column[] }> = TABLES.map(([role, specs]) => ({ role, columns: specs.map(column) }))
+const SCHEMA: ReadonlyArray<{ role: TableRole, columns: Column[] }> = TABLES.map(([role, specs]) => ({ role, columns: specs.map(column) }))
 
 const INDEXES: Index[] = [
   { name: 'identities_user', on: 'identities', columns: 'user_id' },

@@ -32,7 +32,6 @@ const PARAM_TYPES: Readonly<Record<string, string>> = {
   // batches (unnest)
   userIds: 'text[]',
   salts: 'text[]',
-  payloads: 'text[]',
   ids: 'text[]',
   seqs: 'int8[]',
   ats: 'int8[]',

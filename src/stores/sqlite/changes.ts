@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3'
 import { newSalt, subjectFor } from '../../changes/chain.js'
 import { logged } from '../sql/plan.js'
 import type { SharedQueries } from '../sql/queries.js'
-import { num, toEntry, toPending, type ChangeRow, type OutboxRow } from '../sql/rows.js'
+import { num, sqlLimit, toEntry, toPending, type ChangeRow, type OutboxRow } from '../sql/rows.js'
 import type { Tables } from '../sql/names.js'
 import type { ChangeStore, StoreLifecycle } from '../types.js'
 import type { Append, Params, Sync } from './log.js'
@@ -35,13 +35,13 @@ export function changeOperations (db: Database.Database, t: Tables, q: SharedQue
   })
 
   return {
-    readChanges: (afterSeq, limit) => readChanges.all({ afterSeq, limit: Math.max(0, Math.floor(limit)) }).map(toEntry),
+    readChanges: (afterSeq, limit) => readChanges.all({ afterSeq, limit: sqlLimit(limit) }).map(toEntry),
     subjectOf: (userId) => {
       const row = salt.get({ userId })
       return row === undefined ? null : subjectFor(row.salt, userId)
     },
     claimChanges: (owner, now, leaseMs, limit) =>
-      lease.all({ owner, now, leaseUntil: now + leaseMs, limit: Math.max(0, Math.floor(limit)) }).map(toPending).sort((a, b) => a.seq - b.seq),
+      lease.all({ owner, now, leaseUntil: now + leaseMs, limit: sqlLimit(limit) }).map(toPending).sort((a, b) => a.seq - b.seq),
     ackChange: (id) => { ack.run({ id }) },
     retryChange: (id, nextAt) => { retry.run({ id, nextAt }) },
     pendingChanges: () => num(pending.get()?.n ?? 0),

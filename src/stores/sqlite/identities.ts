@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
 import { logged, transition } from '../sql/plan.js'
 import { supersedesSql, type SharedQueries } from '../sql/queries.js'
-import { toRecord, type IdentityRow } from '../sql/rows.js'
+import { sqlLimit, toRecord, type IdentityRow } from '../sql/rows.js'
 import type { Tables } from '../sql/names.js'
 import type { IdentityStore, LinkResult, StatusUpdate, UpdateResult, VerificationRecord } from '../types.js'
 import type { Append, Params, Sync } from './log.js'
@@ -75,6 +75,6 @@ export function identityOperations (db: Database.Database, t: Tables, q: SharedQ
     },
     applyUpdate: (identityId, update, now) => applyUpdate.immediate(identityId, update, now),
     releaseLink: (identityId, userId, now) => releaseLink.immediate(identityId, userId, now),
-    expireDue: (now, limit) => expireDue.immediate(now, Math.max(0, Math.floor(limit)))
+    expireDue: (now, limit) => expireDue.immediate(now, sqlLimit(limit))
   }
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import type { TableRole, Tables } from '../sql/names.js'
 import { createIndexes, createTables, upgradeTables, type DialectTypes } from '../sql/schema.js'
 
-export const SQLITE_TYPES: DialectTypes = {
+const SQLITE_TYPES: DialectTypes = {
   types: { text: 'TEXT', int: 'INTEGER', real: 'REAL', bool: 'INTEGER', serial: null }
 }
 

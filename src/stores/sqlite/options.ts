@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
+import { DEFAULT_TABLE_PREFIX } from '../sql/names.js'
 import { identifier, parseStoreOptions } from '../sql/options.js'
 
 interface SqliteStoreCommonOptions {
@@ -33,7 +34,7 @@ const isDatabase = (value: unknown): value is Database.Database =>
   typeof (value as { pragma?: unknown }).pragma === 'function'
 
 const schema = z.object({
-  tablePrefix: identifier.default('passbase_'),
+  tablePrefix: identifier.default(DEFAULT_TABLE_PREFIX),
   busyTimeoutMs: z.number().int().nonnegative().default(5000),
   filename: z.string().min(1, 'a file name (use { database } for a connection you opened)').optional(),
   database: z.custom<Database.Database>(isDatabase, 'a better-sqlite3 Database').optional()

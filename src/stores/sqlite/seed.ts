@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { tables } from '../sql/names.js'
+import { DEFAULT_TABLE_PREFIX, tables } from '../sql/names.js'
 import { resolveSeed, type SeedOptions } from '../sql/seed.js'
 import { SqliteStore } from './index.js'
 
@@ -11,7 +11,7 @@ export { seededUser, type SeedOptions } from '../sql/seed.js'
  * See sql/seed.ts for what is (and is not) written.
  */
 export async function seedLinks (database: Database.Database, count: number, options: SeedOptions & { tablePrefix?: string } = {}): Promise<void> {
-  const tablePrefix = options.tablePrefix ?? 'passbase_'
+  const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX
   await new SqliteStore({ database, tablePrefix }).init()
   const s = resolveSeed(options)
   const rows = database.prepare<[string, string, string, number | null, number, number]>(`INSERT INTO ${tables(tablePrefix).identities}

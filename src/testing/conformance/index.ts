@@ -38,23 +38,19 @@ import { updateCases } from './updates.js'
 export type { StoreFactory } from './fixtures.js'
 export type { ConformanceOptions, ConformanceResult, StoreConformanceOptions, TestFn } from './runner.js'
 
+const isRace = (c: ConformanceCase): boolean => c.name.startsWith('concurrent:')
+
+/** The groups whose races (`concurrent:` cases) run after every other case, as in v0.1. */
+const groups = [identityCases, updateCases, deliveryCases, challengeCases, authenticationCases, revocationCases, tokenCases, expiryCases, changeCases]
+const [initCase, ...purgeCases] = lifecycleCases
+
 const cases: readonly ConformanceCase[] = [
-  ...lifecycleCases.slice(0, 1),
-  ...identityCases.filter((c) => !c.name.startsWith('concurrent:')),
-  ...updateCases.filter((c) => !c.name.startsWith('concurrent:')),
-  ...deliveryCases.filter((c) => !c.name.startsWith('concurrent:')),
-  ...challengeCases.filter((c) => !c.name.startsWith('concurrent:')),
-  ...authenticationCases.filter((c) => !c.name.startsWith('concurrent:')),
-  ...revocationCases.filter((c) => !c.name.startsWith('concurrent:')),
-  ...tokenCases.filter((c) => !c.name.startsWith('concurrent:')),
-  ...expiryCases.filter((c) => !c.name.startsWith('concurrent:')),
-  ...changeCases.filter((c) => !c.name.startsWith('concurrent:')),
+  initCase!,
+  ...groups.flatMap((group) => group.filter((c) => !isRace(c))),
   ...outboxCases,
   ...erasureCases,
-  ...lifecycleCases.slice(1),
-  // the races last, as in v0.1
-  ...[identityCases, updateCases, deliveryCases, challengeCases, authenticationCases, revocationCases, tokenCases, expiryCases, changeCases]
-    .flatMap((group) => group.filter((c) => c.name.startsWith('concurrent:'))),
+  ...purgeCases,
+  ...groups.flatMap((group) => group.filter(isRace)),
   ...sharedCases
 ]
 
