@@ -31,13 +31,24 @@ const listSchema = {
   }
 } as const
 
-export function digest (value: string): Buffer {
+function digest (value: string): Buffer {
   return createHash('sha256').update(value).digest()
 }
 
 /** constant-time check of an X-API-KEY header against the digest of the secret key */
-export function keyMatches (header: string | string[] | undefined, expected: Buffer): boolean {
+function keyMatches (header: string | string[] | undefined, expected: Buffer): boolean {
   return typeof header === 'string' && timingSafeEqual(digest(header), expected)
+}
+
+/** `onRequest` hook: 401 unless `X-API-KEY` is the secret API key (compared in constant time). */
+export function apiKeyHook (secretApiKey: string) {
+  const expected = digest(secretApiKey)
+  return async function checkApiKey (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    if (!keyMatches(request.headers['x-api-key'], expected)) {
+      return reply.code(401).send({ message: 'Unauthorized: missing or invalid X-API-KEY' })
+    }
+    return undefined
+  }
 }
 
 function notFound (reply: FastifyReply, what: string): FastifyReply {
@@ -45,7 +56,6 @@ function notFound (reply: FastifyReply, what: string): FastifyReply {
 }
 
 export function providerApi (context: ApiContext) {
-  const expected = digest(context.secretApiKey)
   const { identities } = context
 
   return async function routes (app: FastifyInstance): Promise<void> {
@@ -54,12 +64,7 @@ export function providerApi (context: ApiContext) {
       if (kind !== undefined) context.counters.count(kind, (request.params as Partial<IdParams>).id)
     })
     app.addHook('onRequest', apiFaultHook(context.faults))
-    app.addHook('onRequest', async (request, reply) => {
-      if (!keyMatches(request.headers['x-api-key'], expected)) {
-        return reply.code(401).send({ message: 'Unauthorized: missing or invalid X-API-KEY' })
-      }
-      return undefined
-    })
+    app.addHook('onRequest', apiKeyHook(context.secretApiKey))
 
     app.get<{ Params: IdParams }>('/identities/:id', { config: { kind: 'getIdentity' } }, async (request, reply) => {
       return identities.get(request.params.id) ?? notFound(reply, 'Identity')

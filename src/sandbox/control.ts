@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { digest, keyMatches } from './api.js'
+import { apiKeyHook } from './api.js'
 import type { IdentityRegistry } from './identities/registry.js'
 import type { DeliveryRecord, WatchlistFlag } from './types.js'
 
@@ -28,16 +28,10 @@ const idParams = {
 } as const
 
 export function controlApi (context: ControlContext) {
-  const expected = digest(context.secretApiKey)
   const { identities } = context
 
   return async function routes (app: FastifyInstance): Promise<void> {
-    app.addHook('onRequest', async (request, reply) => {
-      if (!keyMatches(request.headers['x-api-key'], expected)) {
-        return reply.code(401).send({ message: 'Unauthorized: missing or invalid X-API-KEY' })
-      }
-      return undefined
-    })
+    app.addHook('onRequest', apiKeyHook(context.secretApiKey))
 
     app.setErrorHandler(async (err, request, reply) => {
       const status = (err as { statusCode?: number }).statusCode

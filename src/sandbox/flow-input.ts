@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DECISION_SCORES, DECISIONS } from './browser/score.js'
 import { isIsoDate } from './identities/fixtures.js'
 import { DOCUMENT_TYPES } from './wire.js'
 
@@ -22,10 +23,10 @@ export const submitSchema = z.object({
   documentType: z.enum(DOCUMENT_TYPES).optional(),
   documentCountry: optionalText(2).refine((v) => v === undefined || /^[A-Za-z]{2}$/.test(v), { error: 'must be 2 letters' }),
   documentExpiry: optionalText(10).refine((v) => v === undefined || isIsoDate(v), { error: 'must be a date YYYY-MM-DD' }),
-  decision: z.enum(['approved', 'declined', 'pending']).default('approved'),
+  decision: z.enum(DECISIONS).default('approved'),
   // the page checks the score first (browser/score.ts); this is for other clients
   score: z.number({ error: 'must be a number from 0 to 1' })
-    .min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }).default(0.95),
+    .min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }).default(DECISION_SCORES.approved),
   identityAccessKey: optionalText(200),
   result: z.enum(['pass', 'fail']).default('pass')
 })

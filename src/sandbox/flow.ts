@@ -30,14 +30,14 @@ export interface FlowContext {
 type Query = Record<string, string | string[] | undefined>
 
 /** the longest `summary` the login page shows */
-export const MAX_SUMMARY = 1000
+const MAX_SUMMARY = 1000
 
 function first (value: string | string[] | undefined): string {
   return (Array.isArray(value) ? value[0] : value) ?? ''
 }
 
 /** the host page's origin when `raw` is exactly an http(s) origin */
-export function hostOrigin (raw: string): { origin: string | null, problem: OriginProblem | null } {
+function hostOrigin (raw: string): { origin: string | null, problem: OriginProblem | null } {
   if (raw === '') return { origin: null, problem: 'missing' }
   try {
     const url = new URL(raw)

@@ -52,7 +52,8 @@ const optionsSchema = z.strictObject({
     .optional()
 })
 
-function randomKey (prefix: string): string {
+/** A random key with Passbase's prefix style, e.g. `pk_sandbox_…`. */
+export function randomKey (prefix: string): string {
   return `${prefix}${randomBytes(18).toString('base64url')}`
 }
 

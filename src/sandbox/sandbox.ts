@@ -2,6 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { API_PREFIX, providerApi } from './api.js'
+import { isDecision } from './browser/score.js'
 import { seconds } from './clock.js'
 import { CONTROL_PREFIX, controlApi } from './control.js'
 import { Dispatcher } from './deliveries.js'
@@ -20,7 +21,7 @@ import type {
   SandboxClock, SandboxStats, WatchlistFlag
 } from './types.js'
 import {
-  isSpecStatus, type IdentityAuthenticatedBody, type SandboxEventBody, type VerificationCompletedBody,
+  DOCUMENT_TYPES, isSpecStatus, type IdentityAuthenticatedBody, type SandboxEventBody, type VerificationCompletedBody,
   type VerificationReviewedBody, type WatchlistMonitoringBody, type WebhookBody, type WireIdentity,
   type WireSettings, type WireWatchlist
 } from './wire.js'
@@ -28,7 +29,6 @@ import {
 /** The sandbox itself: state, the HTTP server and the methods tests drive it with. */
 
 const DEFAULT_WAIT_MS = 10_000
-const REVIEW_STATUSES = ['approved', 'declined', 'pending']
 
 export class ProviderSandbox implements Sandbox {
   readonly secretApiKey: string
@@ -152,7 +152,7 @@ export class ProviderSandbox implements Sandbox {
   }
 
   async review (id: string, result: ReviewResult): Promise<DeliveryRecord[]> {
-    if (!REVIEW_STATUSES.includes(result?.status)) {
+    if (!isDecision(result?.status)) {
       throw new TypeError('sandbox: review status must be approved, declined or pending')
     }
     const current = this.#require(id)
@@ -181,7 +181,7 @@ export class ProviderSandbox implements Sandbox {
   }
 
   async clearWatchlist (id: string): Promise<DeliveryRecord> {
-    this.#require(id)
+    // setWatchlist throws for an unknown identity before anything changes
     return await this.#screened(id, cleanWatchlist())
   }
 
@@ -237,7 +237,7 @@ export class ProviderSandbox implements Sandbox {
       organization: 'Passbase Sandbox',
       customizations: { button_color: '#2f5bea', accent_color: '#1d7a3a', font_family: 'system-ui' },
       verification_steps: [
-        { step: 'DOCUMENT', resource_types: ['PASSPORT', 'NATIONAL_ID_CARD', 'DRIVERS_LICENSE'] },
+        { step: 'DOCUMENT', resource_types: [...DOCUMENT_TYPES] },
         { step: 'LIVENESS', resource_types: ['FACE_VIDEO'] }
       ],
       webhooks: { url: this.webhookUrl ?? null, encrypted: this.webhookSecret !== undefined }

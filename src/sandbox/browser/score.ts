@@ -4,10 +4,19 @@
  * most two decimals; never empty, never sent as 0 or as a default it did not show).
  */
 
-export type Decision = 'approved' | 'declined' | 'pending'
+/** what a manual review decides (Passbase reviews approve or decline; pending: a review still open) */
+export const DECISIONS = ['approved', 'declined', 'pending'] as const
+export type Decision = typeof DECISIONS[number]
+
+/** the score each decision stands for when none is given (the API's review, the verifier form) */
+export const DECISION_SCORES: Readonly<Record<Decision, number>> = { approved: 0.95, declined: 0.3, pending: 0.8 }
 
 /** the score a decision puts in the field while the tester has not typed one */
-export const DEFAULT_SCORES: Readonly<Record<Decision, string>> = { approved: '0.95', declined: '0.30', pending: '0.80' }
+export const DEFAULT_SCORES: Readonly<Record<Decision, string>> = {
+  approved: DECISION_SCORES.approved.toFixed(2),
+  declined: DECISION_SCORES.declined.toFixed(2),
+  pending: DECISION_SCORES.pending.toFixed(2)
+}
 
 const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i
 
@@ -26,5 +35,5 @@ export function scoreProblem (raw: string, badInput = false): string | null {
 }
 
 export function isDecision (value: unknown): value is Decision {
-  return value === 'approved' || value === 'declined' || value === 'pending'
+  return (DECISIONS as readonly unknown[]).includes(value)
 }

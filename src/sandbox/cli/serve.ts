@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { CONTROL_PREFIX } from '../control.js'
 import { createSandbox } from '../index.js'
+import { randomKey } from '../options.js'
 import type { Sandbox, SandboxOptions } from '../types.js'
 import { DEFAULT_ENV_FILE, writeEnvFile } from './env-file.js'
 import { argvWarning, PROGRAM, UsageError, type CliIO, type CliResult } from './io.js'
@@ -76,7 +78,7 @@ function plan (argv: string[], io: CliIO): ServePlan | 'help' {
   }
   const warnings: string[] = []
   const secretApiKey = secret(values['secret-api-key'], 'secret-api-key', env, 'PASSBASE_SECRET_API_KEY',
-    () => `sk_sandbox_${randomBytes(18).toString('base64url')}`, warnings)
+    () => randomKey('sk_sandbox_'), warnings)
   const webhookSecret = values['plain-webhooks'] === true
     ? undefined
     : secret(values['webhook-secret'], 'webhook-secret', env, 'PASSBASE_WEBHOOK_SECRET', () => randomBytes(24).toString('base64url'), warnings)
@@ -84,12 +86,12 @@ function plan (argv: string[], io: CliIO): ServePlan | 'help' {
   const envFile = values['env-file'] ?? (env.PASSBASE_SANDBOX_ENV_FILE || undefined) ?? (generated ? DEFAULT_ENV_FILE : undefined)
   return {
     options: {
-      port: integer(values.port, 'port', 65535) ?? 0,
-      host: values.host ?? '127.0.0.1',
+      // createSandbox's defaults: port 0, host 127.0.0.1, a random publishable key
+      port: integer(values.port, 'port', 65535),
+      host: values.host,
       webhookUrl: values['webhook-url'] ?? (env.PASSBASE_WEBHOOK_URL || undefined),
       secretApiKey: secretApiKey.value,
-      publishableApiKey: values['publishable-api-key'] ?? (env.PASSBASE_PUBLISHABLE_API_KEY || undefined) ??
-        `pk_sandbox_${randomBytes(18).toString('base64url')}`,
+      publishableApiKey: values['publishable-api-key'] ?? (env.PASSBASE_PUBLISHABLE_API_KEY || undefined),
       webhookSecret: webhookSecret?.value,
       metadataPublicKey,
       processingDelayMs: integer(values['processing-delay'], 'processing-delay', 3_600_000),
@@ -113,7 +115,7 @@ function banner (sandbox: Sandbox, p: ServePlan): string {
     `  API base URL:         ${sandbox.apiBaseUrl}`,
     `  button.js:            ${sandbox.buttonUrl}`,
     `  identities page:      ${sandbox.url}/identities`,
-    `  control API:          ${sandbox.url}/sandbox (X-API-KEY: the secret API key)`,
+    `  control API:          ${sandbox.url}${CONTROL_PREFIX} (X-API-KEY: the secret API key)`,
     `  secret API key:       ${secretLine(p.secretApiKey, p.envFile)}`,
     `  publishable API key:  ${sandbox.publishableApiKey}`,
     `  webhook secret:       ${secretLine(p.webhookSecret, p.envFile)}`,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { CONTROL_PREFIX } from '../control.js'
 import { DEFAULT_ENV_FILE, readEnvFile } from './env-file.js'
 import { argvWarning, PROGRAM, UsageError, type CliIO, type CliResult } from './io.js'
 
@@ -79,7 +80,7 @@ export async function watchlist (argv: string[], io: CliIO, usage: string): Prom
   let status: number
   let answer: Answer
   try {
-    const res = await fetch(`${request.url}/sandbox/identities/${encodeURIComponent(request.id)}/watchlist`, {
+    const res = await fetch(`${request.url}${CONTROL_PREFIX}/identities/${encodeURIComponent(request.id)}/watchlist`, {
       method: request.clear ? 'DELETE' : 'POST',
       headers: request.clear ? { 'x-api-key': request.key } : { 'x-api-key': request.key, 'content-type': 'application/json' },
       body: request.clear ? undefined : JSON.stringify(request.body),

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type {
-  DocumentType, IdentityStatus, ResourceFileType, ResourceStatus, ResourceType, WireOwner
+  DocumentType, IdentityStatus, ResourceFileType, ResourceStatus, WireOwner, WireResource, WireResourceFile
 } from '../wire.js'
 
 /**
@@ -9,32 +9,23 @@ import type {
  */
 
 /** a valid 1×1 PNG: every document page */
-export const FAKE_PNG = Buffer.from(
+const FAKE_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
   'base64'
 )
 
 /** an MP4 `ftyp` box (the file signature, no frames): every face video */
-export const FAKE_MP4 = Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'hex')
+const FAKE_MP4 = Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'hex')
 
-export interface StoredFile {
-  id: string
-  type: ResourceFileType
-  page: number
+/** A resource file as the wire describes it, with its bytes. */
+export interface StoredFile extends WireResourceFile {
   contentType: string
   bytes: Buffer
-  created: number
-  updated: number
 }
 
-export interface StoredResource {
-  id: string
-  type: ResourceType
-  status: ResourceStatus
-  datapoints: Record<string, unknown>
+/** A resource as the wire shows it, with its files whole. */
+export interface StoredResource extends Omit<WireResource, 'resource_files'> {
   files: StoredFile[]
-  created: number
-  updated: number
 }
 
 export interface DocumentInput {
@@ -94,7 +85,7 @@ function file (type: ResourceFileType, page: number, created: number): StoredFil
 }
 
 /** a default expiry: 1–9 years after `created` (Unix seconds) */
-export function defaultExpiry (id: string, created: number): string {
+function defaultExpiry (id: string, created: number): string {
   const h = digest(`${id}:document`)
   return `${new Date(created * 1000).getUTCFullYear() + 1 + (h[3] % 9)}-${pad(1 + (h[4] % 12))}-${pad(1 + (h[5] % 28))}`
 }

@@ -3,7 +3,7 @@
  * naming the last item of the page, so a page boundary survives inserts.
  */
 
-export const DEFAULT_LIMIT = 20
+const DEFAULT_LIMIT = 20
 export const MAX_LIMIT = 100
 
 export interface Page<T> {
@@ -11,7 +11,7 @@ export interface Page<T> {
   data: T[]
 }
 
-export function encodeCursor (key: unknown[]): string {
+function encodeCursor (key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url')
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { DECISION_SCORES } from '../browser/score.js'
 import { nextAfter, seconds } from '../clock.js'
 import type { IdentityFields, IdentityPatch, SandboxClock } from '../types.js'
 import type { IdentityStatus, WireIdentity, WireResource, WireWatchlist } from '../wire.js'
@@ -13,7 +14,14 @@ import { cleanWatchlist } from './watchlist.js'
 /** In-memory identities, rendered to the provider's wire format on every read. */
 
 export const DEFAULT_SCORE: Record<IdentityStatus, number> = {
-  created: 0, processing: 0, processed: 0, pending: 0.8, approved: 0.95, verified: 0.95, declined: 0.3, unverified: 0.3
+  created: 0,
+  processing: 0,
+  processed: 0,
+  pending: DECISION_SCORES.pending,
+  approved: DECISION_SCORES.approved,
+  verified: DECISION_SCORES.approved,
+  declined: DECISION_SCORES.declined,
+  unverified: DECISION_SCORES.declined
 }
 
 export class IdentityRegistry {

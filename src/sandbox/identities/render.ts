@@ -1,17 +1,10 @@
-import type { WireIdentity, WireResource, WireWatchlist, IdentityStatus, WireOwner } from '../wire.js'
+import type { WireIdentity, WireResource } from '../wire.js'
 import type { StoredResource } from './fixtures.js'
 
 /** In-memory identity state and its rendering to the provider's wire format (copies, always). */
 
-export interface StoredIdentity {
-  id: string
-  status: IdentityStatus
-  owner: WireOwner
-  score: number
-  created: number
-  updated: number
-  metadata: Record<string, unknown> | null
-  watchlist: WireWatchlist
+/** What the wire shows of an identity, with its resources whole (files included), and what the wire does not show. */
+export interface StoredIdentity extends Omit<WireIdentity, 'resources' | 'extra_field'> {
   /** the document first, then the face video */
   resources: StoredResource[]
   /** the `updated` of the last IDENTITY_AUTHENTICATED sent (never touches `updated`) */

@@ -20,6 +20,9 @@ const SOURCES: Record<string, SourceInfo> = {
   warning: { source: 'interpol-red-notices', name: 'Interpol Red Notices' }
 }
 
+/** the hit types the sandbox knows a source for (others get a generic one) */
+export const FLAG_TYPES: readonly string[] = Object.keys(SOURCES)
+
 function sourceOf (type: string): SourceInfo {
   return SOURCES[type] ?? { source: `${type}-list`, name: `${type} list` }
 }

@@ -10,7 +10,7 @@ export function escapeHtml (text: string): string {
 }
 
 /** JSON safe inside a <script> element */
-export function scriptJson (value: unknown): string {
+function scriptJson (value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
 }
 

@@ -1,4 +1,5 @@
 import { script } from '../../generated/sandbox-browser-identities.js'
+import { FLAG_TYPES } from '../identities/watchlist.js'
 import { renderPage, type RenderedPage } from './html.js'
 
 /**
@@ -6,8 +7,6 @@ import { renderPage, type RenderedPage } from './html.js'
  * watchlist" / "Clear watchlist" button each. The page itself holds no data: its script
  * reads the list from the control API with the secret API key the tester types in.
  */
-
-const FLAG_TYPES = ['sanction', 'pep', 'adverse-media', 'warning']
 
 export function renderIdentitiesPage (): RenderedPage {
   const options = FLAG_TYPES.map((type) => `<option value="${type}">${type}</option>`).join('')
