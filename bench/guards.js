@@ -3,15 +3,14 @@
 // Prints one JSON line: { requireVerified, requireReauth, baseline } in ns per call.
 import Fastify from 'fastify'
 import { performance } from 'node:perf_hooks'
-import { setTimeout as sleep } from 'node:timers/promises'
 import fastifyPassbase from '../dist/index.js'
 import { createSandbox } from '../dist/sandbox/index.js'
-import { BENCH_USER, getUserId, median, REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_SECRET } from './lib.js'
+import { BENCH_USER, getUserId, median, REAUTH_SECRET, SECRET_API_KEY, stepUpThroughRoutes, WEBHOOK_SECRET } from './lib.js'
 
 const CALLS = Number(process.env.BENCH_GUARD_CALLS ?? 1_000_000)
 const REPEATS = Number(process.env.BENCH_GUARD_REPEATS ?? 5)
 
-export async function setupApp (extra = {}, routes = () => {}) {
+export async function setupApp (extra = {}) {
   const sandbox = await createSandbox({ secretApiKey: SECRET_API_KEY, webhookSecret: WEBHOOK_SECRET, processingDelayMs: 0 })
   const app = Fastify({ logger: false })
   await app.register(fastifyPassbase, {
@@ -22,18 +21,11 @@ export async function setupApp (extra = {}, routes = () => {}) {
     reauth: { secret: REAUTH_SECRET, maxAge: 3600, cookie: { secure: false } },
     ...extra
   })
-  routes(app)
   await app.ready()
   const identity = await sandbox.createIdentity({ status: 'approved' })
   const linked = await app.inject({ method: 'POST', url: '/passbase/verifications', headers: { 'x-user': BENCH_USER }, payload: { identityAccessKey: identity.id } })
   if (linked.statusCode !== 201) throw new Error(`link: ${linked.body}`)
-  const start = await app.inject({ method: 'POST', url: '/passbase/reauth/start', headers: { 'x-user': BENCH_USER }, payload: {} })
-  await sleep(5)
-  // what an IDENTITY_AUTHENTICATED delivery does
-  await app.passbase.store.recordAuthentication(identity.id, Date.now(), `bench-auth-${Date.now()}`, Date.now() + 86_400_000)
-  const done = await app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: { 'x-user': BENCH_USER }, payload: { challengeId: start.json().challengeId } })
-  if (done.statusCode !== 200) throw new Error(`step-up: ${done.body}`)
-  const cookie = String(done.headers['set-cookie']).split(';')[0]
+  const cookie = await stepUpThroughRoutes(app, BENCH_USER, identity.id)
   return { app, sandbox, cookie, identityId: identity.id }
 }
 
@@ -86,16 +78,13 @@ async function empty (req, rep) {}
  */
 async function boundPerCall () {
   const details = { type: 'payout', amount: '50.00 EUR', payee: 'DE89 3704 0044 0532 0130 00' }
-  const { app, sandbox } = await setupApp({}, (a) => {
-    a.post('/payout', { preHandler: a.passbase.requireReauth({ action: () => ({ ...details }) }) }, async () => 'ok')
-  })
+  const { app, sandbox } = await setupApp()
   const { stepUpCookie } = await import('../dist/testing.js')
   const cookie = await stepUpCookie(app, BENCH_USER, { action: { details, route: 'POST /payout' } })
   app.passbase.store.useToken = async () => true
   const bound = app.passbase.requireReauth({ action: () => ({ ...details }) })
   const request = { ...fakeRequest(app, BENCH_USER, `theme=dark; ${cookie}; lang=en`), method: 'POST', routeOptions: { url: '/payout' }, url: '/payout' }
   const reply = fakeReply()
-  reply.header = function () { return this }
   const result = await perCall(bound, request, reply)
   if (reply.refused !== 0) throw new Error(`the bound guard refused ${reply.refused} calls`)
   await app.close()

@@ -3,6 +3,7 @@ import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 
 export const SECRET_API_KEY = 'sk_bench_0123456789'
@@ -40,6 +41,25 @@ export function which (file) {
 }
 
 /** The user id of a request: the `x-user` header (stands in for the host's own authentication). */
+let authentications = 0
+
+/**
+ * A step-up through the plugin's own routes: start, the biometric authentication (recorded
+ * in the store as an IDENTITY_AUTHENTICATED delivery does, after `pauseMs` so that it is
+ * later than the challenge), complete. Resolves with the proof's `name=value` cookie.
+ */
+export async function stepUpThroughRoutes (app, user, identityId, pauseMs = 5) {
+  const headers = { 'x-user': user }
+  const start = await app.inject({ method: 'POST', url: '/passbase/reauth/start', headers, payload: {} })
+  if (start.statusCode !== 200) throw new Error(`step-up start: ${start.statusCode} ${start.body}`)
+  await sleep(pauseMs)
+  const at = Date.now()
+  await app.passbase.store.recordAuthentication(identityId, at, `bench-auth-${process.pid}-${++authentications}`, at + 86_400_000)
+  const done = await app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers, payload: { challengeId: start.json().challengeId } })
+  if (done.statusCode !== 200) throw new Error(`step-up: ${done.statusCode} ${done.body}`)
+  return String(done.headers['set-cookie']).split(';')[0]
+}
+
 export function getUserId (request) {
   const user = request.headers['x-user']
   return typeof user === 'string' && user !== '' ? user : null

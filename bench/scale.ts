@@ -19,8 +19,9 @@ import { PostgresStore } from '../src/stores/postgres/index.js'
 import { seedLinks as seedPostgres } from '../src/stores/postgres/seed.js'
 import { SqliteStore } from '../src/stores/sqlite/index.js'
 import { seedLinks as seedSqlite, seededUser } from '../src/stores/sqlite/seed.js'
+import { dropStoreTables } from '../test/stores/pg-cleanup.js'
 // @ts-expect-error plain JS helpers of the benchmark
-import { here, median, SECRET_API_KEY, startChild, WEBHOOK_SECRET } from './lib.js'
+import { here, SECRET_API_KEY, startChild, WEBHOOK_SECRET } from './lib.js'
 // @ts-expect-error plain JS helpers of the benchmark
 import { startPostgres } from './pg.js'
 
@@ -117,9 +118,7 @@ async function scaleOf (kind: 'sqlite' | 'postgres', sandbox: Child): Promise<Re
     await seedPostgres(pool, USERS, { tablePrefix })
     store = new PostgresStore({ connectionString: server.connectionString, tablePrefix, poolConfig: { max: Number(process.env.BENCH_SCALE_PG_POOL ?? 16) } })
     cleanup = async () => {
-      for (const t of ['identities', 'events', 'challenges', 'user_revocations', 'used_tokens', 'changes', 'change_head', 'outbox', 'salts']) {
-        await pool.query(`DROP TABLE IF EXISTS "${tablePrefix}${t}"`)
-      }
+      await dropStoreTables(pool, tablePrefix)
       await pool.end()
       server.stop?.()
     }
@@ -175,5 +174,4 @@ const small = await reconcileMemory(10_000)
 await sleep(100)
 const large = await reconcileMemory(Number(process.env.BENCH_SCALE_RECONCILE ?? 100_000))
 out.reconcile = { small, large, growthRatio: Math.round((large.peakHeapGrowthMB / Math.max(0.1, small.peakHeapGrowthMB)) * 100) / 100 }
-void median
 process.stdout.write(JSON.stringify(out) + '\n')

@@ -4,10 +4,9 @@
 // Routes: GET /unguarded, GET /noop (an empty preHandler), GET /verified (requireVerified), GET /reauth (requireReauth),
 // GET /bare/:id (one API fetch, nothing else), and the plugin's POST /passbase/webhooks.
 import Fastify from 'fastify'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import fastifyPassbase, { MemoryStore } from '../dist/index.js'
-import { BENCH_USER, getUserId, heapAfterGc, REAUTH_SECRET, SECRET_API_KEY, serveParent, usage, WEBHOOK_SECRET } from './lib.js'
+import { BENCH_USER, getUserId, heapAfterGc, REAUTH_SECRET, SECRET_API_KEY, serveParent, stepUpThroughRoutes, usage, WEBHOOK_SECRET } from './lib.js'
 
 const config = JSON.parse(process.env.BENCH_CONFIG)
 
@@ -82,13 +81,7 @@ async function inject (method, url, user, payload) {
 // bench-user: linked to an approved identity, with a step-up cookie (the real routes)
 const linked = await inject('POST', '/passbase/verifications', BENCH_USER, { identityAccessKey: config.identityId })
 if (linked.statusCode !== 201 || linked.json().status !== 'approved') throw new Error(`link: ${linked.statusCode} ${linked.body}`)
-const start = await inject('POST', '/passbase/reauth/start', BENCH_USER, {})
-await sleep(5)
-// what an IDENTITY_AUTHENTICATED delivery does
-await app.passbase.store.recordAuthentication(config.identityId, Date.now(), `bench-auth-${Date.now()}`, Date.now() + 86_400_000)
-const done = await inject('POST', '/passbase/reauth/complete', BENCH_USER, { challengeId: start.json().challengeId })
-if (done.statusCode !== 200) throw new Error(`step-up: ${done.statusCode} ${done.body}`)
-const cookie = String(done.headers['set-cookie']).split(';')[0]
+const cookie = await stepUpThroughRoutes(app, BENCH_USER, config.identityId)
 
 // the identities the webhook benchmark delivers for, each linked to its own user
 const ids = config.webhookIdentities ?? []

@@ -8,10 +8,9 @@
 // 10 % for linked identities (an API fetch each, to the in-process sandbox), 90 % for
 // identities nobody linked (each still leaves a de-duplication entry). Users churn
 // through the guard cache; 1,000 step-ups churn challenges, tokens and revocations.
-import { setTimeout as sleep } from 'node:timers/promises'
 import { encryptWebhook, MemoryStore, webhookKey } from '../dist/index.js'
 import { fakeReply, fakeRequest, setupApp } from './guards.js'
-import { BENCH_USER, round, WEBHOOK_SECRET } from './lib.js'
+import { BENCH_USER, round, stepUpThroughRoutes, WEBHOOK_SECRET } from './lib.js'
 
 if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc')
 
@@ -82,12 +81,7 @@ const STEP_UP_USER = 'soak-0'
 async function stepUpSlice (n) {
   for (let i = 0; i < n; i++) {
     const headers = { 'x-user': STEP_UP_USER }
-    const start = await app.inject({ method: 'POST', url: '/passbase/reauth/start', headers, payload: {} })
-    await sleep(2)
-    await store.recordAuthentication((await store.getByUser(STEP_UP_USER)).identityId, Date.now())
-    const done = await app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers, payload: { challengeId: start.json().challengeId } })
-    if (done.statusCode !== 200) throw new Error(`step-up: ${done.body}`)
-    const fresh = String(done.headers['set-cookie']).split(';')[0]
+    const fresh = await stepUpThroughRoutes(app, STEP_UP_USER, linkedIds[0], 2)
     const req = fakeRequest(app, STEP_UP_USER, fresh)
     for (let k = 0; k < 5; k++) await app.requireReauth(req, reply)
     const del = await app.inject({ method: 'DELETE', url: '/passbase/reauth', headers: { ...headers, cookie: fresh } })

@@ -149,17 +149,19 @@ async function provider ({ env, apiUrl, createSandbox, dataDir, processingDelayM
 
 /** what the wallet remembers per user (in memory): balance, activity */
 function createLedger () {
+  // balances in cents: 0.1 + 0.2 stays 0.30
   const balances = new Map()
   const activity = []
+  const centsOf = (userId) => balances.get(userId) ?? Math.round(STARTING_BALANCE * 100)
   return {
-    balance: (userId) => balances.get(userId) ?? STARTING_BALANCE,
-    /** amounts in cents internally: 0.1 + 0.2 stays 0.30 */
+    balance: (userId) => centsOf(userId) / 100,
+    canPay: (userId, amountCents) => amountCents <= centsOf(userId),
+    /** the balance left after paying, or null when it does not cover the amount */
     pay (userId, amountCents) {
-      const balance = Math.round(this.balance(userId) * 100)
-      if (amountCents > balance) return null
-      const left = (balance - amountCents) / 100
+      const left = centsOf(userId) - amountCents
+      if (left < 0) return null
       balances.set(userId, left)
-      return left
+      return left / 100
     },
     log (entry) {
       activity.unshift({ at: new Date().toISOString(), ...entry })
@@ -316,9 +318,10 @@ export async function start (options = {}) {
   }, async (request, reply) => {
     const userId = request.verification.userId
     const { payee } = payoutAction(request.body)
-    const balance = ledger.pay(userId, cents(request.body.amount))
+    const amountCents = cents(request.body.amount)
+    const balance = ledger.pay(userId, amountCents)
     if (balance === null) return reply.code(409).send(insufficientFunds)
-    const payout = { payoutId: randomUUID(), amount: cents(request.body.amount) / 100, payee, balance }
+    const payout = { payoutId: randomUUID(), amount: amountCents / 100, payee, balance }
     ledger.log({ kind: 'payout', userId, amount: payout.amount, payee })
     return payout
   })
@@ -333,7 +336,7 @@ export async function start (options = {}) {
       return reply.code(400).send({ statusCode: 400, code: 'INVALID_AMOUNT', error: 'Bad Request', message: 'The amount must be positive, with at most two decimals' })
     }
     const userId = userOf(request)
-    if (userId !== null && amount > Math.round(ledger.balance(userId) * 100)) return reply.code(409).send(insufficientFunds)
+    if (userId !== null && !ledger.canPay(userId, amount)) return reply.code(409).send(insufficientFunds)
   }
 
   // sensitive, not a transaction: the plain step-up window (a face authentication within 5 minutes)

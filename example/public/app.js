@@ -26,7 +26,6 @@
   var user = null
   var current = null
   var following = false
-  var busy = {}
   var noticeTimer
   var expiryTimer
 
@@ -84,9 +83,12 @@
   }
 
   /** while a request runs its button says so and ignores presses (aria-disabled keeps it focusable) */
-  function setBusy (name, button, on) {
-    busy[name] = on
+  function setBusy (button, on) {
     button.setAttribute('aria-disabled', on ? 'true' : 'false')
+  }
+
+  function isBusy (button) {
+    return button.getAttribute('aria-disabled') === 'true'
   }
 
   /** a refusal in words (shown in `out`); a 403 names the user's status and refreshes the badge when it changed */
@@ -187,9 +189,9 @@
 
   async function openProfile () {
     var button = $('open-profile')
-    if (busy.profile) return
+    if (isBusy(button)) return
     var out = $('profile')
-    setBusy('profile', button, true)
+    setBusy(button, true)
     result(out, '', 'Loading\u2026')
     try {
       var got = await getJson('/profile')
@@ -208,7 +210,7 @@
     } catch (err) {
       result(out, 'error', 'The profile could not be loaded: ' + err.message)
     } finally {
-      setBusy('profile', button, false)
+      setBusy(button, false)
     }
   }
 
@@ -238,12 +240,12 @@
   async function payout (event) {
     event.preventDefault()
     var button = $('payout-submit')
-    if (busy.payout) return
+    if (isBusy(button)) return
     var amountInput = $('amount')
     var payeeInput = $('payee')
     if (!validPayout(amountInput, payeeInput)) return
     var out = $('payout-result')
-    setBusy('payout', button, true)
+    setBusy(button, true)
     result(out, '', 'Sending\u2026')
     try {
       // a bound route: passbase.fetch shows the payout's details, runs the face authentication and retries once
@@ -266,15 +268,15 @@
         ? 'Payout cancelled: it was not confirmed, nothing was sent.'
         : 'Payout failed: ' + err.message + '.')
     } finally {
-      setBusy('payout', button, false)
+      setBusy(button, false)
     }
   }
 
   async function openStatement () {
     var button = $('open-statement')
-    if (busy.statement) return
+    if (isBusy(button)) return
     var out = $('statement')
-    setBusy('statement', button, true)
+    setBusy(button, true)
     result(out, '', 'Loading\u2026')
     try {
       // an unbound route: one face authentication opens it for 5 minutes
@@ -296,7 +298,7 @@
         ? 'Statement not opened: it needs a face authentication.'
         : 'The statement could not be loaded: ' + err.message + '.')
     } finally {
-      setBusy('statement', button, false)
+      setBusy(button, false)
     }
   }
 

@@ -1,5 +1,5 @@
 import { clientError } from './errors.js'
-import type { PassbaseButtonApi } from './types.js'
+import type { PassbaseButtonApi, PassbaseConfig } from './types.js'
 
 /** `window.Passbase`: the provider's button script, loaded once per URL when it is missing. */
 
@@ -41,4 +41,11 @@ export function loadButton (url: string | undefined): Promise<PassbaseButtonApi>
     scripts.set(url, loading)
   }
   return loading
+}
+
+/** The provider's button and the publishable key it needs, from the plugin's config (`override`: the helper's buttonScriptUrl). */
+export async function providerButton (cfg: PassbaseConfig, override: string | undefined): Promise<{ button: PassbaseButtonApi, publishableKey: string }> {
+  const publishableKey = cfg.publishableApiKey
+  if (publishableKey === null || publishableKey === '') throw clientError('NOT_CONFIGURED', 'the plugin has no publishableApiKey')
+  return { button: await loadButton(override ?? cfg.buttonScriptUrl), publishableKey }
 }

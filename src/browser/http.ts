@@ -13,7 +13,6 @@ export interface JsonResponse<T> {
 export interface Http {
   /** `body` is sent as JSON (with `Content-Type: application/json`, which the plugin's POST routes require) */
   call: <T>(method: string, url: string, body?: unknown) => Promise<JsonResponse<T>>
-  send: FetchLike
 }
 
 export function createHttp (send: FetchLike, credentials: RequestCredentials): Http {
@@ -35,7 +34,7 @@ export function createHttp (send: FetchLike, credentials: RequestCredentials): H
     }
     return { statusCode: res.status, body: data as T }
   }
-  return { call, send }
+  return { call }
 }
 
 /** 4xx other than 408/429 will not get better by asking again */

@@ -1,6 +1,6 @@
 import { actionDetails, actionSummary } from './action.js'
 import { buttonError, CANCELLED, FACE_MISMATCH } from './button-callbacks.js'
-import { loadButton } from './button-loader.js'
+import { providerButton } from './button-loader.js'
 import { openDialog } from './dialog.js'
 import { aborted, clientError } from './errors.js'
 import { permanent, type Http } from './http.js'
@@ -62,9 +62,7 @@ export function createStepUp (deps: StepUpDeps): (opts?: StepUpOptions) => Promi
       api.config(),
       api.status()
     ])
-    const publishableKey = cfg.publishableApiKey
-    if (publishableKey === null || publishableKey === '') throw clientError('NOT_CONFIGURED', 'the plugin has no publishableApiKey')
-    const button = await loadButton(options.buttonScriptUrl ?? cfg.buttonScriptUrl)
+    const { button, publishableKey } = await providerButton(cfg, options.buttonScriptUrl)
     // the details the challenge is bound to, as the server echoed them, else the refusal's
     const action = actionDetails(challenge.action) ?? opts.action
     const view: StepUpOptions = { ...opts, ...(action !== undefined ? { action } : {}) }

@@ -1,5 +1,5 @@
 import { buttonError } from './button-callbacks.js'
-import { loadButton } from './button-loader.js'
+import { providerButton } from './button-loader.js'
 import { asClientError, clientError } from './errors.js'
 import { SETTLED, type StatusApi } from './status.js'
 import type { PassbaseClientOptions, RenderVerifyButtonOptions } from './types.js'
@@ -12,10 +12,7 @@ export function createVerifyButton (api: StatusApi, options: PassbaseClientOptio
     const target = typeof element === 'string' ? document.querySelector<HTMLElement>(element) : element
     if (target === null) throw clientError('ELEMENT_NOT_FOUND', `renderVerifyButton: no element ${String(element)}`)
     const cfg = await api.config()
-    if (cfg.publishableApiKey === null || cfg.publishableApiKey === '') {
-      throw clientError('NOT_CONFIGURED', 'the plugin has no publishableApiKey')
-    }
-    const button = await loadButton(options.buttonScriptUrl ?? cfg.buttonScriptUrl)
+    const { button, publishableKey } = await providerButton(cfg, options.buttonScriptUrl)
     const report = (err: unknown): void => {
       const error = asClientError(err)
       if (opts.onError !== undefined) safely(opts.onError, error)
@@ -35,7 +32,7 @@ export function createVerifyButton (api: StatusApi, options: PassbaseClientOptio
         report(err)
       })
     }
-    button.renderButton(target, cfg.publishableApiKey, {
+    button.renderButton(target, publishableKey, {
       metaData: cfg.metaData,
       prefillAttributes: opts.prefillAttributes ?? options.prefillAttributes,
       ...(opts.theme !== undefined ? { theme: opts.theme } : {}),
