@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
 import { createPassbaseClient } from '../../src/browser/index.js'
 import { script } from '../../src/generated/browser-client.js'
-import { actionIdOf, contractServer } from './contract-server.js'
+import { actionIdOf } from '../../src/step-up/action.js'
+import { contractServer } from './contract-server.js'
 import { installDom, type FakeDocument, type FakeElement } from './fake-dom.js'
 import { FAST, browserFetch, rejection, until } from './setup.js'
 

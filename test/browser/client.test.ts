@@ -2,10 +2,11 @@ import Fastify from 'fastify'
 import { Script, createContext } from 'node:vm'
 import t, { type Test } from 'tap'
 import { createPassbaseClient, isPassbaseClientError, type PassbaseClientError, type PassbaseStatus } from '../../src/browser/index.js'
+import { clientScriptEtag } from '../../src/browser/route.js'
 import { script } from '../../src/generated/browser-client.js'
 import fastifyPassbase from '../../src/index.js'
 import { SECRET_API_KEY, WEBHOOK_SECRET, getUserId } from '../helpers/app.js'
-import { approved, authenticated, browserFetch, FAST, legacyError, passLogins, rejection, setup, verifyTarget, PUBLISHABLE } from './setup.js'
+import { approved, authenticated, browserFetch, FAST, legacyError, passLogins, rejection, setup, until, verifyTarget, PUBLISHABLE } from './setup.js'
 
 /**
  * The browser helper under Node, against the real plugin and sandbox over HTTP, with
@@ -122,11 +123,9 @@ t.test('renderVerifyButton: loads the button, links the key, follows the status'
 
   const identity = await h.sandbox.createIdentity({ status: 'processing' })
   call.options.onFinish?.(identity.id)
-  await t.resolves(async () => {
-    while (statuses.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
-  })
+  await until(() => statuses.length > 0, 'the first status')
   await h.sandbox.review(identity.id, { status: 'approved', score: 0.95 })
-  while (statuses.at(-1)?.status !== 'approved') await new Promise((resolve) => setTimeout(resolve, 5))
+  await until(() => statuses.at(-1)?.status === 'approved', 'the approval')
   t.same(statuses.map((s) => s.status), ['processing', 'approved'])
 
   // a second render reuses window.Passbase
@@ -142,7 +141,7 @@ t.test('renderVerifyButton: a final status right away is reported once', async (
   await client.renderVerifyButton('#verify', { onStatus: (s) => statuses.push(s.status) })
   const identity = await h.sandbox.createIdentity({ status: 'approved', score: 0.95 })
   button.calls[0]!.options.onFinish?.(identity.id)
-  while (statuses.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  await until(() => statuses.length > 0, 'a status')
   await new Promise((resolve) => setTimeout(resolve, 30))
   t.same(statuses, ['approved'])
 })
@@ -155,7 +154,7 @@ t.test('renderVerifyButton: errors reach onError as PassbaseClientError', async 
   const { options } = button.calls[0]!
   options.onError?.('CANCELLED_BY_USER', { step: 'CONSENT' })
   options.onFinish?.('2b4cf1f7-6a36-4f5e-9a3c-5d21c0f8e001') // unknown to the provider
-  while (errors.length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
+  await until(() => errors.length >= 2, 'two errors')
   t.same(errors.map((e) => e.code), ['CANCELLED_BY_USER', 'FST_PASSBASE_UNKNOWN_IDENTITY'])
   t.ok(errors.every(isPassbaseClientError))
 
@@ -371,8 +370,9 @@ t.test('GET /passbase/client.js serves the same helper as a script', async (t) =
   t.equal(res.headers.get('x-content-type-options'), 'nosniff')
   const etag = res.headers.get('etag')
   t.match(etag, /^"[\w-]{32}"$/)
+  t.equal(etag, clientScriptEtag, 'the digest of the served script')
   const source = await res.text()
-  t.ok(source.includes(script), 'the bundled helper (src/browser/client.iife.ts → src/generated/browser-client.ts)')
+  t.equal(source, script, 'the bundled helper (src/browser/client.iife.ts → src/generated/browser-client.ts), exactly')
 
   const cached = await fetch(`${h.url}/passbase/client.js`, { headers: { 'if-none-match': `W/"other", W/${etag ?? ''}` } })
   t.equal(cached.status, 304)

@@ -1,5 +1,7 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
+// the plugin's own actionId: the stand-in names actions exactly as the real routes do
+import { actionIdOf } from '../../src/step-up/action.js'
 
 /**
  * A stand-in for the plugin's step-up routes as their contract reads (transaction-bound
@@ -38,11 +40,6 @@ function cookie (request: FastifyRequest, name: string): string | undefined {
     if (key === name) return value
   }
   return undefined
-}
-
-export function actionIdOf (details: Details, user: string, route: string): string {
-  const canonical = JSON.stringify(Object.keys(details).sort().map((k) => [k, details[k]]))
-  return createHash('sha256').update(`${canonical}\n${user}\n${route}`).digest('base64url')
 }
 
 export async function contractServer () {

@@ -1,7 +1,7 @@
 import type { Test } from 'tap'
 import { createPassbaseClient, isPassbaseClientError, type PassbaseBrowserClient, type PassbaseClientError } from '../../src/browser/index.js'
 import { REAUTH_SECRET, harness, type Harness } from '../helpers/app.js'
-import { nextMillisecond } from '../helpers/wait.js'
+import { nextMillisecond, until as waitUntil } from '../helpers/wait.js'
 import { installDom, type FakeButton, type FakeDocument, type FakeElement } from './fake-dom.js'
 
 /** What the helper's unit tests share: a browser-like fetch, the plugin + sandbox harness, the fake DOM. */
@@ -98,11 +98,7 @@ export function legacyError (onError: unknown, error: unknown): void {
   (onError as ((error: unknown) => void) | undefined)?.(error)
 }
 
-/** resolves once `predicate` holds, checked every few milliseconds (a condition, not a timing) */
+/** `until`, checked every 2 ms: some UI states (a dialog that opens and closes at once) last only a few milliseconds */
 export async function until (predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 2))
-  }
+  await waitUntil(predicate, what, ms, 2)
 }

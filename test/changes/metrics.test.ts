@@ -1,36 +1,11 @@
 import t from 'tap'
 import { harness, linkNew, REAUTH_SECRET, statusOf } from '../helpers/app.js'
-import { metrics, trace } from '@opentelemetry/api'
-import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { installTelemetry, points } from '../helpers/telemetry.js'
 
 /** The plugin's metrics and traces, as a host with an OpenTelemetry SDK sees them (registered after the plugin was imported). */
 
-class TestReader extends MetricReader {
-  protected override async onForceFlush (): Promise<void> {}
-  protected override async onShutdown (): Promise<void> {}
-}
-
-interface Point { name: string, attributes: Record<string, unknown>, value: unknown }
-
-function points (rm: ResourceMetrics): Point[] {
-  return rm.scopeMetrics.flatMap((scope) => scope.metrics.flatMap((m) =>
-    (m.dataPoints as Array<{ attributes: Record<string, unknown>, value: unknown }>).map((dp) => ({ name: m.descriptor.name, attributes: dp.attributes, value: dp.value }))))
-}
-
 t.test('counters, histogram, gauge and spans of a real journey; no identifier or personal data in any attribute', async (t) => {
-  const reader = new TestReader()
-  const meterProvider = new MeterProvider({ readers: [reader] })
-  const exporter = new InMemorySpanExporter()
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
-  metrics.setGlobalMeterProvider(meterProvider)
-  trace.setGlobalTracerProvider(tracerProvider)
-  t.teardown(async () => {
-    metrics.disable()
-    trace.disable()
-    await meterProvider.shutdown()
-    await tracerProvider.shutdown()
-  })
+  const { reader, exporter } = installTelemetry(t)
   const user = 'user-4711@example.com'
   const h = await harness({
     plugin: { reauth: { secret: REAUTH_SECRET }, onStatusChange: () => {} },

@@ -150,15 +150,6 @@ export async function tabTo (page: Page, locator: Locator, options: { shift?: bo
   throw new Error(`Tab never reached ${String(locator)}; focus went to: ${seen.join(' → ')}`)
 }
 
-/** polls `check` until it is true (a condition, with a deadline for a test that would hang) */
-export async function eventually (page: Page, check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT.timeout
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`)
-    await page.waitForTimeout(20)
-  }
-}
-
 interface AxeViolation { id: string, impact: string | null, help: string, nodes: Array<{ target: unknown[] }> }
 
 /** axe-core on the page as it is now: no serious or critical violation */

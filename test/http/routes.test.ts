@@ -2,6 +2,7 @@ import Fastify from 'fastify'
 import { constants, generateKeyPairSync, publicDecrypt, randomUUID } from 'node:crypto'
 import t from 'tap'
 import fastifyPassbase, { MemoryStore } from '../../src/index.js'
+import { createTestClock } from '../../src/testing/host.js'
 import { getUserId, harness, linkNew, statusOf, WEBHOOK_SECRET } from '../helpers/app.js'
 
 t.test('POST /verifications', async (t) => {
@@ -120,16 +121,19 @@ t.test('requireVerified: 401, 403 with status, 200, request.verification', async
 
 t.test('store outage: guarded routes fail closed with 503', async (t) => {
   const store = new MemoryStore()
-  const h = await harness({ plugin: { store } })
+  const clock = createTestClock()
+  const h = await harness({ clock, plugin: { store } })
   t.teardown(h.close)
   const id = await linkNew(h, 'gus')
   await h.sandbox.review(id, { status: 'approved', score: 0.9 })
+  t.equal((await h.app.inject({ url: '/profile', headers: { 'x-user': 'gus' } })).statusCode, 200, 'gus is approved (and now cached)')
   h.app.passbase.store.getByUser = async () => { throw new Error('connection refused') }
   // a cached answer may be served for at most the cache TTL; a fresh user is never let through
+  t.equal((await h.app.inject({ url: '/profile', headers: { 'x-user': 'gus' } })).statusCode, 200, 'within the TTL: the cached answer')
   const fresh = await h.app.inject({ url: '/profile', headers: { 'x-user': 'someone-else' } })
   t.equal(fresh.statusCode, 503)
   t.equal(fresh.json().code, 'FST_PASSBASE_STORE_UNAVAILABLE')
-  await new Promise((resolve) => setTimeout(resolve, 1100))
+  clock.advance(1100) // past the guard cache's 1 s
   const res = await h.app.inject({ url: '/profile', headers: { 'x-user': 'gus' } })
   t.equal(res.statusCode, 503, 'after the cache TTL the outage is seen')
   const status = await h.app.inject({ url: '/passbase/status', headers: { 'x-user': 'gus' } })

@@ -76,8 +76,7 @@ t.test('(1) killed (SIGKILL) mid-delivery: the redelivery to the other instance 
 })
 
 t.test('(2) killed (SIGKILL) between the store write and onStatusChange: the other instance delivers it', async (t) => {
-  const A = await host('A2', { stallOnStatusChange: true })
-  const B = await host('B2')
+  const [A, B] = await Promise.all([host('A2', { stallOnStatusChange: true }), host('B2')])
   const user = `callback-${randomUUID()}`
   // A links: created→processing is stored by A, whose callback stalls; A is killed there
   const id = await link(A, user)

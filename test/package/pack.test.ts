@@ -1,9 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { promisify } from 'node:util'
 import t from 'tap'
-import { root } from './helpers/packed.js'
+import { root, run } from './helpers/packed.js'
 
 /**
  * `scripts/check-package.mjs`, the packaging checks: on a fresh copy of the repository's
@@ -11,7 +10,6 @@ import { root } from './helpers/packed.js'
  * the tarball passes every check (contents, publint, arethetypeswrong on every entry and
  * resolution); on a package made to be wrong, every check fails and says why.
  */
-const run = promisify(execFile)
 const script = join(root, 'scripts', 'check-package.mjs')
 
 interface Report {

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { PassbaseClient } from '../../src/provider/client.js'
 import { Limiter } from '../../src/provider/limiter.js'
 import { ApiUnavailableError } from '../../src/errors.js'
+import { until } from '../helpers/wait.js'
 import { client, identity, json, KEY, provider, rejection, requestedId } from './helpers.js'
 
 /** A gate the server waits on; `open()` lets every held request through. */
@@ -12,9 +13,6 @@ function gate (): { wait: Promise<void>, open: () => void } {
   return { wait, open }
 }
 
-async function until (condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(2)
-}
 
 t.test('concurrency limit: at most `concurrency` requests at once, the rest queue FIFO', async (t) => {
   const order: string[] = []
@@ -53,7 +51,7 @@ t.test('maxQueue: with `concurrency` in flight and `maxQueue` waiting, a new cal
   })
   const c = client(t, p, { concurrency: 2, maxQueue: 3 })
   const accepted = Array.from({ length: 5 }, () => c.getSettings())
-  await until(() => p.requests.length === 2)
+  await until(() => p.requests.length === 2, 'two requests at the provider')
   t.match(c.stats(), { inFlight: 2, queued: 3 })
   const err = await rejection(c.getSettings())
   t.ok(err instanceof ApiUnavailableError)
@@ -96,11 +94,11 @@ t.test('a retry sleeping on its backoff holds no slot and no queue place', async
   })
   const c = client(t, p, { concurrency: 1, maxQueue: 1 })
   const sleeping = c.getSettings()
-  await until(() => c.stats().requests === 1 && c.stats().inFlight === 0)
+  await until(() => c.stats().requests === 1 && c.stats().inFlight === 0, 'the first request settled')
   t.same(c.stats(), { requests: 1, inFlight: 0, queued: 0, coalescing: 0 }, 'the sleeping retry holds nothing')
   const inFlight = c.getSettings()
   const queued = c.getSettings()
-  await until(() => p.requests.length === 2)
+  await until(() => p.requests.length === 2, 'two requests at the provider')
   t.match(c.stats(), { inFlight: 1, queued: 1 }, 'both places went to later calls')
   await t.rejects(c.getSettings(), { message: /queue full/ })
   held.open()

@@ -1,8 +1,7 @@
-import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
+import t, { type Test } from 'tap'
 import { createNoopMeter, metrics } from '@opentelemetry/api'
 import type { Attributes, Counter, Histogram, Meter, MeterProvider } from '@opentelemetry/api'
-import { MeterProvider as SdkMeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
+import { MeterProvider as SdkMeterProvider } from '@opentelemetry/sdk-metrics'
 import {
   observePendingChanges,
   recordGuardRefusal,
@@ -12,6 +11,8 @@ import {
   refreshTelemetryProviders
 } from '../../src/telemetry/index.js'
 import { AttributeCache1, AttributeCache2 } from '../../src/telemetry/attributes.js'
+import { TestReader } from '../helpers/telemetry.js'
+import { until } from '../helpers/wait.js'
 
 /** A MeterProvider that remembers every attributes object it was handed. */
 function spyProvider (): { provider: MeterProvider, seen: Map<string, Attributes[]>, meters: number } {
@@ -77,11 +78,6 @@ t.test('AttributeCache: bounded, beyond the bound still correct', async (t) => {
   t.same(two.get('x', 'y'), { from: 'x', to: 'y' })
 })
 
-class TestReader extends MetricReader {
-  protected override async onForceFlush (): Promise<void> {}
-  protected override async onShutdown (): Promise<void> {}
-}
-
 async function pendingValue (reader: TestReader): Promise<unknown> {
   const { resourceMetrics } = await reader.collect()
   for (const scope of resourceMetrics.scopeMetrics) {
@@ -92,9 +88,8 @@ async function pendingValue (reader: TestReader): Promise<unknown> {
   return undefined
 }
 
-t.test('the pending gauge finds a MeterProvider registered after it, with no other recording', async (t) => {
-  const stop = observePendingChanges(() => 7)
-  t.teardown(stop)
+/** A meter provider only (no tracer), global for this test. */
+function meterOnly (t: Test): TestReader {
   const reader = new TestReader()
   const provider = new SdkMeterProvider({ readers: [reader] })
   t.ok(metrics.setGlobalMeterProvider(provider))
@@ -102,22 +97,23 @@ t.test('the pending gauge finds a MeterProvider registered after it, with no oth
     metrics.disable()
     await provider.shutdown()
   })
+  return reader
+}
+
+t.test('the pending gauge finds a MeterProvider registered after it, with no other recording', async (t) => {
+  const stop = observePendingChanges(() => 7)
+  t.teardown(stop)
+  const reader = meterOnly(t)
   // bound by the gauge's own periodic check (about a second), without any recording
   let value: unknown
-  while ((value = await pendingValue(reader)) === undefined) await sleep(50)
+  await until(async () => (value = await pendingValue(reader)) !== undefined, 'the gauge found the provider')
   t.equal(value, 7)
 })
 
 t.test('refreshTelemetryProviders binds at once', async (t) => {
   const stop = observePendingChanges(async () => 3)
   t.teardown(stop)
-  const reader = new TestReader()
-  const provider = new SdkMeterProvider({ readers: [reader] })
-  t.ok(metrics.setGlobalMeterProvider(provider))
-  t.teardown(async () => {
-    metrics.disable()
-    await provider.shutdown()
-  })
+  const reader = meterOnly(t)
   refreshTelemetryProviders()
   t.equal(await pendingValue(reader), 3)
 })

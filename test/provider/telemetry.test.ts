@@ -9,50 +9,10 @@ import {
   recordWebhookDelivery,
   withSpan
 } from '../../src/telemetry/index.js'
-import { SpanKind, SpanStatusCode, metrics, trace } from '@opentelemetry/api'
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { installTelemetry, points, type Point } from '../helpers/telemetry.js'
 import { client, identity, json, KEY, provider, rejection } from './helpers.js'
-
-class TestReader extends MetricReader {
-  protected override async onForceFlush (): Promise<void> {}
-  protected override async onShutdown (): Promise<void> {}
-}
-
-interface Point { name: string, attributes: Record<string, unknown>, value: unknown }
-
-function points (rm: ResourceMetrics): Point[] {
-  const out: Point[] = []
-  for (const scope of rm.scopeMetrics) {
-    for (const m of scope.metrics) {
-      for (const dp of m.dataPoints as Array<{ attributes: Record<string, unknown>, value: unknown }>) {
-        out.push({ name: m.descriptor.name, attributes: dp.attributes, value: dp.value })
-      }
-    }
-  }
-  return out
-}
-
-function install (): { reader: TestReader, exporter: InMemorySpanExporter, uninstall: () => Promise<void> } {
-  const reader = new TestReader()
-  const meterProvider = new MeterProvider({ readers: [reader] })
-  const exporter = new InMemorySpanExporter()
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
-  t.ok(metrics.setGlobalMeterProvider(meterProvider))
-  t.ok(trace.setGlobalTracerProvider(tracerProvider))
-  return {
-    reader,
-    exporter,
-    async uninstall () {
-      metrics.disable()
-      trace.disable()
-      await meterProvider.shutdown()
-      await tracerProvider.shutdown()
-    }
-  }
-}
 
 /** Every string reachable from exported telemetry: span names, attributes, events, statuses; metric names and attributes. */
 function everyString (spans: ReadableSpan[], pts: Point[]): string[] {
@@ -86,8 +46,7 @@ t.test('before any provider is registered, everything is a no-op', async (t) => 
 })
 
 t.test('providers registered after import are picked up: spans per call, one duration per attempt', async (t) => {
-  const { reader, exporter, uninstall } = install()
-  t.teardown(uninstall)
+  const { reader, exporter } = installTelemetry(t)
   const IDENTITY = 'id-tele-7f3a'
   const p = await provider(t, (req, res, n) => {
     const url = req.url ?? ''
@@ -162,8 +121,7 @@ t.test('providers registered after import are picked up: spans per call, one dur
 })
 
 t.test('timeouts and network errors are measured as such', async (t) => {
-  const { reader, uninstall } = install()
-  t.teardown(uninstall)
+  const { reader } = installTelemetry(t)
   const p = await provider(t, (req, res) => {
     if (req.url?.endsWith('/reset')) res.socket?.destroy()
     // otherwise never answers
@@ -181,8 +139,7 @@ t.test('timeouts and network errors are measured as such', async (t) => {
 
 t.test('the plugin-side instruments, the pending gauge and spans, after a provider was replaced', async (t) => {
   // the previous test's providers were removed (disable): a new pair must be picked up again
-  const { reader, exporter, uninstall } = install()
-  t.teardown(uninstall)
+  const { reader, exporter } = installTelemetry(t)
   recordWebhookDelivery('applied')
   recordWebhookDelivery('applied')
   recordWebhookDelivery('duplicate')

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { WirePage, WireResource } from '../../src/sandbox/index.js'
-import { api, manualClock, receiver, sandboxFor } from './helpers.js'
+import { createTestClock } from '../../src/testing/host.js'
+import { api, receiver, sandboxFor } from './helpers.js'
 
 /** `createSandbox({ clock })`: every time the sandbox reports or decides reads it. */
 
@@ -8,7 +9,7 @@ const START = Date.UTC(2030, 0, 15, 12, 0, 0)
 const S = START / 1000
 
 t.test('the sandbox reports its clock\'s time everywhere', async (t) => {
-  const clock = manualClock(START)
+  const clock = createTestClock(START)
   const rx = await receiver()
   t.teardown(rx.close)
   const sandbox = await sandboxFor(t, { clock, webhookUrl: rx.url })

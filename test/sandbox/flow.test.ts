@@ -1,12 +1,9 @@
 import { constants, generateKeyPairSync, privateEncrypt, type KeyObject } from 'node:crypto'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Script } from 'node:vm'
 import t, { type Test } from 'tap'
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js'
-import { decryptWebhook, webhookKey } from '../../src/protocol/crypto.js'
+import { receiver, sandboxFor } from './helpers.js'
 
-const WEBHOOK_SECRET = 'abcdefghijklmnopqrstuvwxyz012345'
 const PUBLISHABLE = 'pk_test_publishable'
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const PUBLIC_PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString()
@@ -16,42 +13,17 @@ function sign (value: unknown, key: KeyObject = privateKey): string {
   return privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, plain).toString('base64')
 }
 
-async function receiver () {
-  const bodies: Array<Record<string, unknown>> = []
-  const server = createServer((req, res) => {
-    let raw = ''
-    req.setEncoding('utf8')
-    req.on('data', (chunk: string) => { raw += chunk })
-    req.on('end', () => {
-      bodies.push(JSON.parse(decryptWebhook(webhookKey(WEBHOOK_SECRET), raw) ?? 'null'))
-      res.end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}/webhooks`,
-    bodies,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })
-  }
-}
-
-async function sandboxFor (t: Test, options: Partial<SandboxOptions> = {}): Promise<Sandbox> {
+/** a sandbox with the flow's keys and a webhook receiver, both closed at the end of `t` */
+async function flowSandbox (t: Test, options: Partial<SandboxOptions> = {}): Promise<Sandbox> {
   const rx = await receiver()
-  const sandbox = await createSandbox({
-    secretApiKey: 'sk_test',
+  t.teardown(rx.close)
+  return await sandboxFor(t, {
     publishableApiKey: PUBLISHABLE,
-    webhookSecret: WEBHOOK_SECRET,
     webhookUrl: rx.url,
     metadataPublicKey: PUBLIC_PEM,
     processingDelayMs: 30,
     ...options
   })
-  t.teardown(async () => {
-    await sandbox.close()
-    await rx.close()
-  })
-  return sandbox
 }
 
 async function submit (sandbox: Sandbox, body: unknown) {
@@ -71,7 +43,7 @@ async function page (sandbox: Sandbox, query: Record<string, string>) {
 }
 
 t.test('GET /button.js serves the button script', async (t) => {
-  const sandbox = await sandboxFor(t)
+  const sandbox = await flowSandbox(t)
   const res = await fetch(sandbox.buttonUrl)
   t.equal(res.status, 200)
   t.equal(res.headers.get('content-type'), 'application/javascript; charset=utf-8')
@@ -85,7 +57,7 @@ t.test('GET /button.js serves the button script', async (t) => {
 })
 
 t.test('GET /flow renders the verifier page', async (t) => {
-  const sandbox = await sandboxFor(t)
+  const sandbox = await flowSandbox(t)
   const metaData = sign({ user_id: 'u-42' })
   const { res, html, data } = await page(sandbox, { key: PUBLISHABLE, email: 'ada@example.com', metaData, origin: 'http://localhost:3000' })
   t.equal(res.status, 200)
@@ -129,7 +101,7 @@ t.test('GET /flow renders the verifier page', async (t) => {
 })
 
 t.test('POST /flow/submit creates a processing identity, then reviews it', async (t) => {
-  const sandbox = await sandboxFor(t, { processingDelayMs: 80 })
+  const sandbox = await flowSandbox(t, { processingDelayMs: 80 })
   const metaData = sign({ user_id: 'u-42', nonce: 'n' })
   const started = Date.now()
   const res = await submit(sandbox, {
@@ -158,7 +130,7 @@ t.test('POST /flow/submit creates a processing identity, then reviews it', async
 })
 
 t.test('POST /flow/submit rejects bad keys, metaData and bodies', async (t) => {
-  const sandbox = await sandboxFor(t)
+  const sandbox = await flowSandbox(t)
   t.match(await submit(sandbox, { key: 'pk_wrong' }), { status: 401, body: { code: 'INVALID_PUBLISHABLE_KEY' } })
   for (const metaData of ['not base64!', 'bm90IGVuY3J5cHRlZA==', sign([1, 2]), sign('null'), sign('not json')]) {
     t.match(await submit(sandbox, { key: PUBLISHABLE, metaData }), { status: 400, body: { code: 'INVALID_METADATA', message: String } }, metaData)
@@ -185,13 +157,13 @@ t.test('POST /flow/submit rejects bad keys, metaData and bodies', async (t) => {
 })
 
 t.test('metaData is ignored without a metadata public key; key objects are accepted', async (t) => {
-  const plain = await sandboxFor(t, { metadataPublicKey: undefined })
+  const plain = await flowSandbox(t, { metadataPublicKey: undefined })
   const res = await submit(plain, { key: PUBLISHABLE, metaData: sign({ user_id: 'u' }) })
   t.equal(res.status, 201)
   t.equal(plain.getIdentity(String(res.body.identityAccessKey))?.metadata, null)
 
   for (const key of [publicKey, privateKey]) {
-    const sandbox = await sandboxFor(t, { metadataPublicKey: key })
+    const sandbox = await flowSandbox(t, { metadataPublicKey: key })
     const ok = await submit(sandbox, { key: PUBLISHABLE, metaData: sign({ user_id: key.type }) })
     t.same(sandbox.getIdentity(String(ok.body.identityAccessKey))?.metadata, { user_id: key.type })
   }
@@ -199,7 +171,7 @@ t.test('metaData is ignored without a metadata public key; key objects are accep
 })
 
 t.test('the login flow authenticates or fails without a webhook', async (t) => {
-  const sandbox = await sandboxFor(t)
+  const sandbox = await flowSandbox(t)
   const identity = await sandbox.createIdentity({ status: 'approved', owner: { email: 'Grace@Example.com' } })
 
   const pass = await submit(sandbox, { key: PUBLISHABLE, integrationType: 'login', identityAccessKey: identity.id, result: 'pass' })
@@ -233,7 +205,7 @@ t.test('close cancels flow jobs still waiting for their processing delay', async
 })
 
 t.test('GET /flow takes only an exact http(s) origin as the postMessage target', async (t) => {
-  const sandbox = await sandboxFor(t)
+  const sandbox = await flowSandbox(t)
   const cases: Array<[string | undefined, string | null, string | null]> = [
     ['http://localhost:3000', 'http://localhost:3000', null],
     ['https://shop.example', 'https://shop.example', null],
@@ -256,7 +228,7 @@ t.test('GET /flow takes only an exact http(s) origin as the postMessage target',
 })
 
 t.test('the login page shows the summary prominently, escaped; signup ignores it', async (t) => {
-  const sandbox = await sandboxFor(t)
+  const sandbox = await flowSandbox(t)
   const summary = 'Confirm payout of 50.00 EUR to DE89 3704 0044 0532 0130 00 <img src=x onerror=alert(1)> & "more"'
   const login = await page(sandbox, { key: PUBLISHABLE, integrationType: 'login', identityAccessKey: 'abc', summary, origin: 'http://localhost:3000' })
   t.match(login.html, 'data-testid="summary"')
@@ -275,7 +247,7 @@ t.test('the login page shows the summary prominently, escaped; signup ignores it
 })
 
 t.test('the signup page offers document fields; their values reach the identity', async (t) => {
-  const sandbox = await sandboxFor(t)
+  const sandbox = await flowSandbox(t)
   const { html } = await page(sandbox, { key: PUBLISHABLE, country: 'fr' })
   for (const id of ['document-type', 'document-country', 'document-expiry']) t.match(html, `data-testid="${id}"`, id)
   t.match(html, /id="document-expiry" name="documentExpiry" type="date"/)
@@ -294,7 +266,7 @@ t.test('the signup page offers document fields; their values reach the identity'
 })
 
 t.test('GET / answers JSON, or sends a browser to the identities page', async (t) => {
-  const sandbox = await sandboxFor(t)
+  const sandbox = await flowSandbox(t)
   t.match(await (await fetch(sandbox.url + '/')).json(), { name: 'passbase-sandbox', identitiesPage: sandbox.url + '/identities' })
   const browser = await fetch(sandbox.url + '/', { headers: { accept: 'text/html,application/xhtml+xml' }, redirect: 'manual' })
   t.equal(browser.status, 302)

@@ -68,12 +68,3 @@ export async function api (sandbox: Sandbox, path: string, key: string | null = 
   return await fetch(sandbox.apiBaseUrl + path, { ...init, headers })
 }
 
-/** a clock tests move by hand */
-export function manualClock (start = Date.UTC(2030, 0, 15, 12, 0, 0)) {
-  let now = start
-  return {
-    now: () => now,
-    set: (ms: number) => { now = ms },
-    advance: (ms: number) => { now += ms }
-  }
-}

@@ -1,7 +1,8 @@
 import { PassbaseClient, PassbaseConfiguration } from '@passbase/node'
 import t from 'tap'
 import type { ApiKind, Sandbox } from '../../src/sandbox/index.js'
-import { manualClock, SECRET_API_KEY, sandboxFor } from './helpers.js'
+import { createTestClock } from '../../src/testing/host.js'
+import { SECRET_API_KEY, sandboxFor } from './helpers.js'
 
 /**
  * Passbase's official Node SDK (@passbase/node 1.3.1) against the sandbox: every method,
@@ -38,7 +39,7 @@ async function guarded<T> (sandbox: Sandbox, kind: ApiKind, maxRequests: number,
 }
 
 t.test('listIdentities follows the cursor over every page', async (t) => {
-  const clock = manualClock(START)
+  const clock = createTestClock(START)
   const sandbox = await sandboxFor(t, { clock })
   for (let i = 0; i < 45; i++) {
     await sandbox.createIdentity({ status: i % 2 === 0 ? 'approved' : 'pending', metadata: { user_id: `u${i}` } })
@@ -62,7 +63,7 @@ t.test('listIdentities follows the cursor over every page', async (t) => {
 })
 
 t.test('getIdentityById (and its deprecated alias getIdentity)', async (t) => {
-  const clock = manualClock(START)
+  const clock = createTestClock(START)
   const sandbox = await sandboxFor(t, { clock })
   const identity = await sandbox.createIdentity({ status: 'processing', owner: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org' } })
   clock.advance(90_000)
@@ -87,7 +88,7 @@ t.test('getIdentityById (and its deprecated alias getIdentity)', async (t) => {
 })
 
 t.test('listIdentityResources, getIdentityResourceById, getIdentityResourceFileById', async (t) => {
-  const sandbox = await sandboxFor(t, { clock: manualClock(START) })
+  const sandbox = await sandboxFor(t, { clock: createTestClock(START) })
   const identity = await sandbox.createIdentity({ status: 'approved', documentType: 'DRIVERS_LICENSE' })
   const client = sdk(sandbox)
   const resources = await guarded(sandbox, 'listResources', 1, async () => await client.listIdentityResources(identity.id))

@@ -201,7 +201,7 @@ t.test('an authentication older than the challenge does not satisfy it', async (
   const h = await verified()
   t.teardown(h.close)
   await h.sandbox.authenticate(h.id)
-  await new Promise((resolve) => setTimeout(resolve, 5))
+  clock.advance(5) // the file's clock: the challenge starts 5 ms after the authentication arrived
   const start = await h.app.inject({ method: 'POST', url: '/passbase/reauth/start', payload: {}, headers: as('alice') })
   const done = await h.app.inject({ method: 'POST', url: '/passbase/reauth/complete', headers: as('alice'), payload: { challengeId: start.json().challengeId } })
   t.equal(done.statusCode, 202)

@@ -61,6 +61,6 @@ t.test('through the sandbox: the real pipeline, in two lines', async (t) => {
   const cookie = await stepUpWithSandbox(h.app, h.sandbox, as, identityId)
   t.equal((await h.app.inject({ method: 'POST', url: '/withdraw', headers: { ...as.headers, cookie } })).statusCode, 200)
   const declined = await verifyWithSandbox(h.app, h.sandbox, { headers: { 'x-user': 'dee' } }, { status: 'declined' })
-  t.ok(declined)
+  t.equal((await h.sandbox.getIdentity(declined))?.status, 'declined', 'the id of the new identity, declined at the provider')
   t.equal((await h.app.inject({ url: '/profile', headers: { 'x-user': 'dee' } })).json().status, 'declined')
 })

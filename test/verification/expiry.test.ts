@@ -1,6 +1,6 @@
 import t from 'tap'
 import { MemoryStore, type StatusChange } from '../../src/index.js'
-import { manualClock } from '../helpers/clock.js'
+import { createTestClock } from '../../src/testing/host.js'
 import { harness, linkNew, statusOf, type Harness } from '../helpers/app.js'
 
 /** Verifications that expire (`expiry: { maxAge }`), checked per request, reported once. */
@@ -14,7 +14,7 @@ async function approvedUser (h: Harness, user: string): Promise<{ id: string, up
 }
 
 t.test('an approval expires maxAge after the provider\'s updated: guards refuse at expiresAt (no sweep needed), /status says so', async (t) => {
-  const clock = manualClock()
+  const clock = createTestClock()
   const h = await harness({ plugin: { clock, expiry: { maxAge: HOUR } } })
   t.teardown(h.close)
   const { updated } = await approvedUser(h, 'eve')
@@ -35,7 +35,7 @@ t.test('an approval expires maxAge after the provider\'s updated: guards refuse 
 })
 
 t.test('approved → expired is reported once, from any instance; the expired user may link a new identity', async (t) => {
-  const clock = manualClock()
+  const clock = createTestClock()
   const store = new MemoryStore()
   const changes: Array<{ instance: string, change: StatusChange }> = []
   const a = await harness({ plugin: { clock, store, expiry: { maxAge: HOUR }, onStatusChange: (change) => { changes.push({ instance: 'a', change }) } }, sandbox: { clock } })
@@ -76,7 +76,7 @@ t.test('a declined user may link a new identity; an approved one may not (409)',
 })
 
 t.test('documents: an approval expires with the earliest document (date_of_expiry), one clock for the sandbox and the plugin', async (t) => {
-  const clock = manualClock(Date.UTC(2027, 0, 10))
+  const clock = createTestClock(Date.UTC(2027, 0, 10))
   const h = await harness({ plugin: { clock, expiry: { documents: true } }, sandbox: { clock } })
   t.teardown(h.close)
   const identity = await h.sandbox.createIdentity({ status: 'processing', documentExpiry: '2027-03-01' })

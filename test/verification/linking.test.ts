@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import t from 'tap'
-import { manualClock } from '../helpers/clock.js'
+import { createTestClock } from '../../src/testing/host.js'
 import { harness, statusOf, type Harness } from '../helpers/app.js'
 
 /** Attacks on linking (§ "Linking" of the security model). */
@@ -55,7 +55,7 @@ t.test('squatting during an outage: the link kept as created is released at its 
 })
 
 t.test('guessing: 10 link attempts that end 404 within an hour, then 429 with Retry-After and no provider call', async (t) => {
-  const clock = manualClock()
+  const clock = createTestClock()
   const h = await harness({ plugin: { clock } })
   t.teardown(h.close)
   for (let i = 0; i < 10; i++) t.equal((await link(h, 'guesser', randomUUID())).statusCode, 404)

@@ -25,7 +25,7 @@ export interface Consumer {
   manifest: { exports: Record<string, unknown>, bin: Record<string, string>, dependencies: Record<string, string>, peerDependencies: Record<string, string>, sideEffects?: unknown }
 }
 
-export function requireBuild (): void {
+function requireBuild (): void {
   if (!existsSync(join(root, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)')
 }
 
