@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { checkPadding } from './padding.js'
+import { BLOCK, checkPadding } from './padding.js'
 
 /**
  * Passbase webhook encryption: base64 of `IV (16 bytes) || AES-256-CBC(JSON)` with PKCS#7
@@ -7,7 +7,6 @@ import { checkPadding } from './padding.js'
  */
 
 const IV_BYTES = 16
-const BLOCK = 16
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
 
 export function webhookKey (secret: string): Buffer {

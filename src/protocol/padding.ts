@@ -4,7 +4,8 @@
  * takes tells nothing about its plaintext (no padding oracle).
  */
 
-const BLOCK = 16
+/** AES's block size in bytes (PKCS#7 pads to it) */
+export const BLOCK = 16
 
 /**
  * For a decrypted buffer (a whole number of 16-byte blocks): `valid` is 1 when it ends

@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { apiFaultHook, type ApiFaultContext } from './faults.js'
-import { parseLimit, MAX_LIMIT } from './identities/paging.js'
+import { parseLimit, MAX_LIMIT, type Page } from './identities/paging.js'
 import type { IdentityRegistry } from './identities/registry.js'
 import type { ApiCounters } from './stats.js'
 import type { ApiKind } from './types.js'
-import type { WireSettings } from './wire.js'
+import type { WirePage, WireSettings } from './wire.js'
 
 /** The provider API (Passbase v2), served under `/verification/v2` with `X-API-KEY` checks. */
 
@@ -55,6 +55,19 @@ function notFound (reply: FastifyReply, what: string): FastifyReply {
   return reply.code(404).send({ message: `${what} not found` })
 }
 
+/**
+ * A page of a list as the API answers it: 400 for a bad `limit`, then 404 when `read`
+ * finds no `what` to list (undefined), 400 for a cursor it does not know (null).
+ */
+function listAnswer<T> (reply: FastifyReply, query: ListQuery, what: string, read: (limit: number, cursor?: string) => Page<T> | null | undefined): FastifyReply | WirePage<T> {
+  const limit = parseLimit(query.limit)
+  if (limit === null) return reply.code(400).send({ message: `limit must be an integer in 1..${MAX_LIMIT}` })
+  const page = read(limit, query.cursor)
+  if (page === undefined) return notFound(reply, what)
+  if (page === null) return reply.code(400).send({ message: 'invalid cursor' })
+  return { cursor: { next: page.next }, data: page.data }
+}
+
 export function providerApi (context: ApiContext) {
   const { identities } = context
 
@@ -71,20 +84,11 @@ export function providerApi (context: ApiContext) {
     })
 
     app.get<{ Querystring: ListQuery }>('/identities', { config: { kind: 'listIdentities' }, schema: listSchema }, async (request, reply) => {
-      const limit = parseLimit(request.query.limit)
-      if (limit === null) return reply.code(400).send({ message: `limit must be an integer in 1..${MAX_LIMIT}` })
-      const page = identities.page(limit, request.query.cursor)
-      if (page === null) return reply.code(400).send({ message: 'invalid cursor' })
-      return { cursor: { next: page.next }, data: page.data }
+      return listAnswer(reply, request.query, 'Identity', (limit, cursor) => identities.page(limit, cursor))
     })
 
     app.get<{ Params: IdParams, Querystring: ListQuery }>('/identity/:id/resources', { config: { kind: 'listResources' }, schema: listSchema }, async (request, reply) => {
-      const limit = parseLimit(request.query.limit)
-      if (limit === null) return reply.code(400).send({ message: `limit must be an integer in 1..${MAX_LIMIT}` })
-      const page = identities.resources(request.params.id, limit, request.query.cursor)
-      if (page === undefined) return notFound(reply, 'Identity')
-      if (page === null) return reply.code(400).send({ message: 'invalid cursor' })
-      return { cursor: { next: page.next }, data: page.data }
+      return listAnswer(reply, request.query, 'Identity', (limit, cursor) => identities.resources(request.params.id, limit, cursor))
     })
 
     app.get<{ Params: ResourceParams }>('/identity/:id/resources/:resourceId', { config: { kind: 'getResource' } }, async (request, reply) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { DECISION_SCORES, DECISIONS } from './browser/score.js'
-import { isIsoDate } from './identities/fixtures.js'
+import { isCountryCode, isIsoDate } from './identities/fixtures.js'
 import { DOCUMENT_TYPES } from './wire.js'
 
 /** What the flow page submits to `POST /flow/submit`, and the errors the flow answers with. */
@@ -21,7 +21,7 @@ export const submitSchema = z.object({
   firstName: optionalText(100),
   lastName: optionalText(100),
   documentType: z.enum(DOCUMENT_TYPES).optional(),
-  documentCountry: optionalText(2).refine((v) => v === undefined || /^[A-Za-z]{2}$/.test(v), { error: 'must be 2 letters' }),
+  documentCountry: optionalText(2).refine((v) => v === undefined || isCountryCode(v), { error: 'must be 2 letters' }),
   documentExpiry: optionalText(10).refine((v) => v === undefined || isIsoDate(v), { error: 'must be a date YYYY-MM-DD' }),
   decision: z.enum(DECISIONS).default('approved'),
   // the page checks the score first (browser/score.ts); this is for other clients

@@ -59,11 +59,14 @@ export function readCookie (header: string | undefined, name: string): string | 
   return start === -1 ? undefined : header.slice(start, cookieValueEnd(header, start))
 }
 
+/** How many cookies of one name the guards try (a tossed or narrower-path one may come first). */
+export const MAX_COOKIE_TRIES = 4
+
 /**
  * The values of every pair named `name`, in order, up to `max`: a cookie set for a
  * narrower path or tossed by a sibling domain comes first; the guards try each.
  */
-export function readCookies (header: string | undefined, name: string, max = 4): string[] {
+export function readCookies (header: string | undefined, name: string, max = MAX_COOKIE_TRIES): string[] {
   const out: string[] = []
   if (header === undefined) return out
   let start = findCookie(header, name, 0)

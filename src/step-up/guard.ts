@@ -6,7 +6,7 @@ import type { VerificationRecord } from '../stores/types.js'
 import { recordGuardRefusal } from '../telemetry/index.js'
 import { isThenable, type Check, type VerifiedCheck } from '../verification/check.js'
 import type { HookDone } from '../verification/guard.js'
-import { cookieValueEnd, findCookie } from './cookie.js'
+import { cookieValueEnd, findCookie, MAX_COOKIE_TRIES } from './cookie.js'
 import type { RevocationCache } from './revocations.js'
 import type { StepUpClaims, StepUpTokens } from './tokens.js'
 
@@ -76,13 +76,13 @@ export function createRequireReauth (deps: StepUpGuardDeps, maxAge: number) {
 
   /**
    * The token of the first cookie of that name that opens the window (a tossed or
-   * narrower-path cookie may come first; at most 4 are tried).
+   * narrower-path cookie may come first; at most MAX_COOKIE_TRIES are tried).
    */
   function token (request: FastifyRequest, record: VerificationRecord, now: number): StepUpClaims | null {
     const header = request.headers.cookie
     if (header === undefined) return null
     let start = findCookie(header, cookieName, 0)
-    for (let tries = 0; start !== -1 && tries < 4; tries++) {
+    for (let tries = 0; start !== -1 && tries < MAX_COOKIE_TRIES; tries++) {
       const end = cookieValueEnd(header, start)
       const claims = end - start > 0 ? tokens.verify(header.slice(start, end), now) : null
       if (accepts(claims, record, now)) return claims

@@ -56,9 +56,9 @@ export interface AsUser {
   headers: Record<string, string>
 }
 
-async function post (app: FastifyInstance, url: string, as: AsUser, payload: Record<string, unknown>): Promise<{ statusCode: number, body: Record<string, unknown> }> {
+async function post (app: FastifyInstance, url: string, as: AsUser, payload: Record<string, unknown>): Promise<{ statusCode: number, body: Record<string, unknown>, headers: Record<string, unknown> }> {
   const res = await app.inject({ method: 'POST', url: `${app.passbase.prefix}${url}`, headers: { ...as.headers, 'content-type': 'application/json' }, payload })
-  return { statusCode: res.statusCode, body: res.json() }
+  return { statusCode: res.statusCode, body: res.json(), headers: res.headers }
 }
 
 /**
@@ -89,13 +89,8 @@ export async function stepUpWithSandbox (app: FastifyInstance, sandbox: Sandbox,
     else await new Promise((resolve) => setTimeout(resolve, 1))
   }
   await sandbox.authenticate(identityId)
-  const res = await app.inject({
-    method: 'POST',
-    url: `${app.passbase.prefix}/reauth/complete`,
-    headers: { ...as.headers, 'content-type': 'application/json' },
-    payload: { challengeId: started.body.challengeId }
-  })
-  if (res.statusCode !== 200) throw new Error(`stepUpWithSandbox: complete answered ${res.statusCode} ${res.body}`)
-  const setCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? [])
+  const res = await post(app, '/reauth/complete', as, { challengeId: started.body.challengeId })
+  if (res.statusCode !== 200) throw new Error(`stepUpWithSandbox: complete answered ${res.statusCode} ${JSON.stringify(res.body)}`)
+  const setCookie = ([] as string[]).concat((res.headers['set-cookie'] as string | string[] | undefined) ?? [])
   return setCookie[0]!.split(';')[0]!
 }

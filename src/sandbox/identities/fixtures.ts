@@ -50,6 +50,14 @@ function pad (n: number): string {
   return String(n).padStart(2, '0')
 }
 
+/** the issuing country of a document when none is given */
+export const DEFAULT_COUNTRY = 'DE'
+
+/** true for two letters (an ISO 3166-1 alpha-2 code, in either case) */
+export function isCountryCode (text: string): boolean {
+  return /^[A-Za-z]{2}$/.test(text)
+}
+
 /** true for a real calendar date written YYYY-MM-DD */
 export function isIsoDate (text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { IdentityFields, IdentityPatch, OwnerInput, WatchlistFlag } from '../types.js'
 import { DOCUMENT_TYPES, IDENTITY_STATUSES, type WireOwner } from '../wire.js'
-import { isIsoDate } from './fixtures.js'
+import { isCountryCode, isIsoDate } from './fixtures.js'
 
 /**
  * The input of createIdentity / setIdentity / flagWatchlist, checked with zod: unknown
@@ -57,7 +57,7 @@ const fieldsSchema = z.strictObject({
   watchlist,
   documentType: z.enum(DOCUMENT_TYPES),
   documentExpiry,
-  documentCountry: z.string().regex(/^[A-Za-z]{2}$/, { error: 'must be an ISO 3166-1 alpha-2 code' })
+  documentCountry: z.string().refine(isCountryCode, { error: 'must be an ISO 3166-1 alpha-2 code' })
 }).partial()
 
 const patchSchema = z.strictObject({

@@ -4,7 +4,7 @@ import { nextAfter, seconds } from '../clock.js'
 import type { IdentityFields, IdentityPatch, SandboxClock } from '../types.js'
 import type { IdentityStatus, WireIdentity, WireResource, WireWatchlist } from '../wire.js'
 import {
-  defaultOwner, documentResource, faceVideoResource, resourceStatusOf, type StoredFile
+  DEFAULT_COUNTRY, defaultOwner, documentResource, faceVideoResource, resourceStatusOf, type StoredFile
 } from './fixtures.js'
 import { ownerFields, parseFields, parsePatch } from './input.js'
 import { decodeCursor, slice, type Page } from './paging.js'
@@ -44,7 +44,7 @@ export class IdentityRegistry {
     const now = seconds(this.#clock)
     const owner = defaultOwner(id, ownerFields(fields.owner))
     const resourceStatus = resourceStatusOf(status)
-    const document = { type: fields.documentType ?? 'PASSPORT', expiry: fields.documentExpiry, country: (fields.documentCountry ?? 'DE').toUpperCase() }
+    const document = { type: fields.documentType ?? 'PASSPORT', expiry: fields.documentExpiry, country: (fields.documentCountry ?? DEFAULT_COUNTRY).toUpperCase() }
     const identity: StoredIdentity = {
       id,
       status,

@@ -1,6 +1,7 @@
 import { script } from '../../generated/sandbox-browser-flow.js'
 import { FLOW_DATA_ID, type FlowData, type IntegrationType, type OriginProblem } from '../browser/protocol.js'
 import { DEFAULT_SCORES } from '../browser/score.js'
+import { DEFAULT_COUNTRY, isCountryCode } from '../identities/fixtures.js'
 import { DOCUMENT_TYPES } from '../wire.js'
 import { escapeHtml, renderPage, type RenderedPage } from './html.js'
 
@@ -42,7 +43,7 @@ function documentFields (view: FlowView): string {
     <select id="document-type" name="documentType" data-testid="document-type">${options}</select>
     <label for="document-country">Document country (ISO 3166, 2 letters)</label>
     <input id="document-country" name="documentCountry" type="text" maxlength="2" data-testid="document-country"
-      value="${escapeHtml(/^[A-Za-z]{2}$/.test(view.country) ? view.country.toUpperCase() : 'DE')}">
+      value="${escapeHtml(isCountryCode(view.country) ? view.country.toUpperCase() : DEFAULT_COUNTRY)}">
     <label for="document-expiry">Document expires on (optional)</label>
     <input id="document-expiry" name="documentExpiry" type="date" data-testid="document-expiry">`
 }
