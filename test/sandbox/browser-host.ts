@@ -2,9 +2,10 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { Test } from 'tap'
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js'
+import { CHROMIUM, launch } from '../e2e/helpers.js'
 
 /**
  * What the sandbox's Chromium tests share: a sandbox, a host page on another origin (the
@@ -12,7 +13,7 @@ import { createSandbox, type Sandbox } from '../../src/sandbox/index.js'
  * the button to Tab to) and Debian's Chromium.
  */
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export { CHROMIUM }
 export const PUBLISHABLE = 'pk_browser'
 
 export function hasChromium (): boolean {
@@ -78,13 +79,8 @@ export async function startHost (t: Test, processingDelayMs = 1000): Promise<Hos
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const hostUrl = `http://localhost:${(server.address() as AddressInfo).port}/`
 
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync']
-  })
+  const browser: Browser = await launch(t)
   t.teardown(async () => {
-    await browser.close()
     await sandbox.close()
     server.close()
   })

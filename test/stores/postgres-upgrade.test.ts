@@ -32,7 +32,10 @@ if (server !== null) {
     await checkUpgraded(t, store)
     const again = new PostgresStore({ pool, schema })
     await again.init()
+    t.match(await again.getByUser('u1', 3000), { identityId: 'i1', status: 'declined', providerUpdated: 101, expiresAt: 9000 },
+      'a second start finds nothing to upgrade: the record as the first left it')
+    t.equal((await again.getChallenge('c-3'))?.action, 'act', 'the challenge made since is still there')
+    t.equal((await again.readChanges(0, 10)).length, 1, 'and the log holds the one change')
     await again.close()
-    t.pass('a second start finds nothing to upgrade')
   })
 }
