@@ -4,7 +4,7 @@ import t from 'tap'
 import { MemoryStore } from '../../src/index.js'
 import { kidOf } from '../../src/step-up/tokens.js'
 import { harness, linkNew, REAUTH_SECRET, type Harness } from '../helpers/app.js'
-import { createTestClock } from '../../src/testing/host.js'
+import { createTestClock, stepUpWithSandbox } from '../../src/testing/host.js'
 
 /** Attacks on the step-up (named after what the adversarial review tried). */
 
@@ -37,13 +37,9 @@ async function complete (h: Harness, challengeId: string): Promise<{ status: num
   return { status: res.statusCode, cookie: String(res.headers['set-cookie'] ?? '').split(';')[0]! }
 }
 
+/** the whole step-up of alice (start, biometric login, complete): her proof cookie */
 async function stepUp (h: Verified): Promise<string> {
-  const challengeId = await start(h)
-  clock.advance(1) // an authentication counts only when received after the challenge
-  await h.sandbox.authenticate(h.id)
-  const done = await complete(h, challengeId)
-  if (done.status !== 200) throw new Error(`complete: ${done.status}`)
-  return done.cookie
+  return await stepUpWithSandbox(h.app, h.sandbox, { headers: as() }, h.id)
 }
 
 const withdrawWith = async (h: Harness, cookie: string): Promise<number> =>
