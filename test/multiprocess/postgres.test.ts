@@ -20,7 +20,7 @@ import { PostgresStore } from '../../src/stores/postgres/index.js'
 import { encryptWebhook, webhookKey } from '../../src/protocol/crypto.js'
 import { getUserId, harness, linkNew, REAUTH_SECRET, SECRET_API_KEY, WEBHOOK_SECRET } from '../helpers/app.js'
 import { postgresForTap, uniquePrefix } from '../helpers/postgres.js'
-import { nextMillisecond, sleep, within } from '../helpers/wait.js'
+import { nextMillisecond, sleep, until, within } from '../helpers/wait.js'
 import { changes, children, pollUntil, startHost, stopHost, type Host } from './hosts.js'
 import type { StatusChange } from '../../src/index.js'
 
@@ -121,6 +121,8 @@ if (server !== null) {
       const res = await host.request('/profile', { user: dupUser })
       t.equal(res.status, 403, `${host.name}: 403 before the review`)
     }
+    // onStatusChange runs from the outbox, after the write: count from after the link's own change
+    await until(async () => (await changesOf(dupIdentity)).some((c) => c.to === 'processing'), "the link's change (created → processing) was delivered")
     const before = (await changesOf(dupIdentity)).length
 
     sandbox.setIdentity(dupIdentity, { status: 'approved', score: 0.95 })
@@ -128,6 +130,7 @@ if (server !== null) {
     const answers = await Promise.all(Array.from({ length: 40 }, async (_, k) => (await (k % 2 === 0 ? A : B).webhook(body)).status))
     t.same([...new Set(answers)], [200], 'all 40 deliveries answered 200')
 
+    await until(async () => (await changesOf(dupIdentity)).length > before, 'the approval was delivered')
     const after = (await changesOf(dupIdentity)).slice(before)
     t.equal(after.length, 1, 'exactly one onStatusChange call over both processes')
     t.match(after[0], { userId: dupUser, identityId: dupIdentity, from: 'processing', to: 'approved' })
