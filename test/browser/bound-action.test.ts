@@ -189,13 +189,20 @@ t.test('a bound refusal named only by its WWW-Authenticate header starts bound',
     status: 401,
     headers: { 'www-authenticate': 'PassbaseReauth error="insufficient_user_authentication", max_age=60, action_id="abc_-123"' }
   }))
-  button.onRender = ({ options }) => { setTimeout(() => options.onFinish?.('id-1'), 1) }
+  // the login completes only once the dialog was looked at (it would close at once otherwise)
+  let finish = (): void => {}
+  const rendered = new Promise<void>((resolve) => {
+    button.onRender = ({ options }) => {
+      finish = () => { options.onFinish?.('id-1') }
+      resolve()
+    }
+  })
   const client = createPassbaseClient({ prefix: '/p', fetch: plugin.fetch })
-  const shown = until(() => document.find('passbase-stepup') !== undefined, 'the dialog')
   const res = client.fetch('/guarded')
-  await shown
+  await rendered
   t.equal(document.find('passbase-stepup')?.children[0]?.text, 'Confirm this action', 'no details: a generic title')
   t.equal(document.find('passbase-stepup-summary')?.text, 'Confirm this action')
+  finish()
   t.equal(await (await res).text(), 'ok')
   const start = plugin.served.find((s) => s.url === '/p/reauth/start')
   t.same(start, { url: '/p/reauth/start', body: '{"action":"abc_-123"}', type: 'application/json' })
