@@ -103,8 +103,7 @@ export async function startCounted (name, config, { keepDumps = false } = {}) {
       if (keepDumps) {
         this.lastDump = file
         if (KEEP) log(`kept ${file}: ${name} ${path}, ${Math.round(Number(totals[1]) / n)} per request`)
-      }
-      else rmSync(file)
+      } else rmSync(file)
       return Number(totals[1]) / n
     },
     async stop () {

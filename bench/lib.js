@@ -74,7 +74,6 @@ export async function startChild (file, { args = [], env = {}, execArgv = [], ex
   const child = fork(here(file), args, { env: { ...process.env, ...env }, execArgv, execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const pending = new Map()
   let nextId = 0
-  let info
   child.on('message', (message) => {
     if (message?.ready === true) return
     const waiter = pending.get(message?.id)
@@ -88,7 +87,7 @@ export async function startChild (file, { args = [], env = {}, execArgv = [], ex
     child.on('message', (message) => { if (message?.ready === true) resolve(message) })
     exited.then(([code]) => reject(new Error(`${file} exited (${code}) before it was ready`)))
   })
-  info = await ready
+  const info = await ready
   exited.then(([code, signal]) => {
     for (const waiter of pending.values()) waiter.reject(new Error(`${file} exited (${code ?? signal})`))
     pending.clear()

@@ -38,8 +38,13 @@ const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted
 async function app (store: PassbaseStore, apiBaseUrl: string): Promise<FastifyInstance> {
   const a = Fastify({ logger: false })
   await a.register(fastifyPassbase, {
-    secretApiKey: SECRET_API_KEY, webhookSecret: WEBHOOK_SECRET, apiBaseUrl, store, cacheTtlMs: 0,
-    getUserId: (request) => request.headers['x-user'] as string, api: { concurrency: 32 }
+    secretApiKey: SECRET_API_KEY,
+    webhookSecret: WEBHOOK_SECRET,
+    apiBaseUrl,
+    store,
+    cacheTtlMs: 0,
+    getUserId: (request) => request.headers['x-user'] as string,
+    api: { concurrency: 32 }
   })
   await a.listen({ port: 0, host: '127.0.0.1' })
   return a

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global HTMLElement -- inside page.evaluate(), which runs in the browser */
 // Re-takes the example's screenshots in docs/ from the real page, driving Debian's
 // Chromium headless:
 //

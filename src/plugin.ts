@@ -43,8 +43,15 @@ export async function fastifyPassbasePlugin (fastify: FastifyInstance, rawOption
   const deliverer = createChangeDeliverer({ store, onStatusChange: options.onStatusChange, clock, log: fastify.log })
   const checkDeps = { getUserId: options.getUserId, cache, clock, send, storeUnavailable }
   const { wiring: stepUp, guards } = wireStepUp({
-    reauth, store: reauth !== undefined && hasStepUp(store) ? store : undefined, checkDeps, clock, send, storeUnavailable,
-    prefix: options.prefix, cacheTtlMs: options.cacheTtlMs, log: fastify.log
+    reauth,
+    store: reauth !== undefined && hasStepUp(store) ? store : undefined,
+    checkDeps,
+    clock,
+    send,
+    storeUnavailable,
+    prefix: options.prefix,
+    cacheTtlMs: options.cacheTtlMs,
+    log: fastify.log
   })
   // the guards' caches: dropped per user after a change made here, or told by the store (other instances)
   const caches = {

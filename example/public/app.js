@@ -2,11 +2,11 @@
 (function () {
   'use strict'
 
-  var passbase = window.PassbaseClient.createPassbaseClient()
-  var money = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' })
-  var dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short' })
+  const passbase = window.PassbaseClient.createPassbaseClient()
+  const money = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' })
+  const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short' })
   // badge, explanation, and how a refusal describes the status
-  var STATUS = {
+  const STATUS = {
     none: ['Not verified', 'Verify your identity to open your profile and send payouts. It takes a minute.', 'your identity is not verified yet'],
     created: ['Started', 'Your verification has started.', 'your verification has only just started'],
     processing: ['Processing', 'The provider is checking your documents (usually under 90 seconds). This page updates by itself.',
@@ -16,18 +16,18 @@
     declined: ['Declined', 'Your verification was declined. You can try again.', 'your verification was declined'],
     expired: ['Expired', 'Your verification has expired. Verify again to open your profile and send payouts.', 'your verification has expired']
   }
-  var REASONS = {
+  const REASONS = {
     metadata_mismatch: 'the identity was started for another account',
     score_below_threshold: 'the verification score is below the wallet\u2019s threshold',
     watchlist: 'the identity is on a watchlist'
   }
-  var OFFER_VERIFY = ['none', 'declined', 'expired']
-  var FOLLOW = ['created', 'processing', 'pending']
-  var user = null
-  var current = null
-  var following = false
-  var noticeTimer
-  var expiryTimer
+  const OFFER_VERIFY = ['none', 'declined', 'expired']
+  const FOLLOW = ['created', 'processing', 'pending']
+  let user = null
+  let current = null
+  let following = false
+  let noticeTimer
+  let expiryTimer
 
   function $ (id) { return document.getElementById(id) }
 
@@ -36,7 +36,7 @@
   }
 
   function notice (text, kind) {
-    var el = $('notice')
+    const el = $('notice')
     el.textContent = text
     el.setAttribute('data-kind', kind || 'info')
     el.hidden = false
@@ -46,7 +46,7 @@
 
   /** a polite announcement for screen readers (the status changes by itself) */
   function announce (text) {
-    var el = $('announcer')
+    const el = $('announcer')
     el.textContent = ''
     setTimeout(function () { el.textContent = text }, 50)
   }
@@ -64,11 +64,11 @@
   }
 
   function definitionList (rows) {
-    var dl = document.createElement('dl')
+    const dl = document.createElement('dl')
     rows.forEach(function (row) {
-      var dt = document.createElement('dt')
+      const dt = document.createElement('dt')
       dt.textContent = row[0]
-      var dd = document.createElement('dd')
+      const dd = document.createElement('dd')
       dd.textContent = row[1]
       dl.appendChild(dt)
       dl.appendChild(dd)
@@ -77,9 +77,9 @@
   }
 
   async function getJson (url, init) {
-    var res = await fetch(url, Object.assign({ credentials: 'same-origin' }, init))
-    var body = res.status === 204 ? null : await res.json().catch(function () { return null })
-    return { res: res, body: body }
+    const res = await fetch(url, Object.assign({ credentials: 'same-origin' }, init))
+    const body = res.status === 204 ? null : await res.json().catch(function () { return null })
+    return { res, body }
   }
 
   /** while a request runs its button says so and ignores presses (aria-disabled keeps it focusable) */
@@ -106,24 +106,24 @@
 
   /** shows `s`; on a change, clears the results it makes stale (all but `keep`) and announces it */
   function showStatus (s, keep) {
-    var text = describe(s.status)
-    var changed = current !== null && (current.status !== s.status || current.expiresAt !== s.expiresAt)
-    var badge = $('status')
+    const text = describe(s.status)
+    const changed = current !== null && (current.status !== s.status || current.expiresAt !== s.expiresAt)
+    const badge = $('status')
     badge.textContent = text[0]
     badge.setAttribute('data-status', s.status)
-    var explanation = text[1]
+    let explanation = text[1]
     if (s.status === 'approved' && s.expiresAt) {
       explanation = 'Your identity is verified until ' + dateTime.format(new Date(s.expiresAt)) + '. Profile and payouts are open.'
     }
     $('status-text').textContent = explanation
-    var detail = []
+    const detail = []
     if (typeof s.score === 'number' && s.status !== 'created' && s.status !== 'processing') detail.push('Score ' + s.score.toFixed(2))
     if (s.reason) detail.push(REASONS[s.reason] || s.reason)
     if (s.identityId) detail.push('Identity ' + s.identityId.slice(0, 8) + '\u2026')
     $('status-detail').textContent = detail.join(' \u00b7 ')
 
-    var verify = $('verify')
-    var focusWasThere = verify.contains(document.activeElement) || document.activeElement === document.body
+    const verify = $('verify')
+    const focusWasThere = verify.contains(document.activeElement) || document.activeElement === document.body
     verify.hidden = OFFER_VERIFY.indexOf(s.status) < 0
     // the Verify Me button disappears once the flow is submitted: keep the keyboard user's place
     if (verify.hidden && focusWasThere && changed) $('verification-title').focus()
@@ -142,13 +142,13 @@
   function scheduleExpiryCheck (s) {
     clearTimeout(expiryTimer)
     if (s.status !== 'approved' || !s.expiresAt) return
-    var wait = new Date(s.expiresAt).getTime() - Date.now() + 1000
+    const wait = new Date(s.expiresAt).getTime() - Date.now() + 1000
     if (wait > 0 && wait < 2147483647) expiryTimer = setTimeout(refreshStatus, wait)
   }
 
   async function refreshStatus (keep) {
     try {
-      var s = await passbase.status()
+      const s = await passbase.status()
       showStatus(s, keep)
       if (FOLLOW.indexOf(s.status) >= 0) follow()
     } catch (err) {
@@ -165,20 +165,20 @@
   }
 
   async function loadActivity () {
-    var list = $('activity')
-    var got = await getJson('/activity')
+    const list = $('activity')
+    const got = await getJson('/activity')
     if (!got.res.ok) return
     list.replaceChildren()
     got.body.entries.forEach(function (e) {
-      var li = document.createElement('li')
-      var what = document.createElement('span')
+      const li = document.createElement('li')
+      const what = document.createElement('span')
       what.textContent = e.kind === 'payout'
         ? 'Payout ' + money.format(e.amount) + ' to ' + e.payee
         : 'Verification: ' + describe(e.from)[0] + ' \u2192 ' + describe(e.to)[0] +
           (typeof e.score === 'number' && e.to !== 'processing' && e.to !== 'expired' ? ' (score ' + e.score.toFixed(2) + ')' : '')
       li.setAttribute('data-kind', e.kind)
       li.setAttribute('data-to', e.to || '')
-      var when = document.createElement('time')
+      const when = document.createElement('time')
       when.dateTime = e.at
       when.textContent = new Date(e.at).toLocaleTimeString()
       li.appendChild(what)
@@ -188,15 +188,15 @@
   }
 
   async function openProfile () {
-    var button = $('open-profile')
+    const button = $('open-profile')
     if (isBusy(button)) return
-    var out = $('profile')
+    const out = $('profile')
     setBusy(button, true)
     result(out, '', 'Loading\u2026')
     try {
-      var got = await getJson('/profile')
+      const got = await getJson('/profile')
       if (got.res.ok) {
-        var p = got.body
+        const p = got.body
         result(out, 'ok', definitionList([
           ['Name', [p.firstName, p.lastName].filter(Boolean).join(' ') || '\u2013'],
           ['Email', p.email || '\u2013'],
@@ -216,7 +216,7 @@
 
   /** the form's own check, before anything is sent: a message next to the field, focus on it */
   function invalid (input, message) {
-    var error = $('payout-error')
+    const error = $('payout-error')
     error.textContent = message
     input.setAttribute('aria-invalid', 'true')
     input.focus()
@@ -227,7 +227,7 @@
     amountInput.removeAttribute('aria-invalid')
     payeeInput.removeAttribute('aria-invalid')
     $('payout-error').textContent = ''
-    var amount = Number(amountInput.value)
+    const amount = Number(amountInput.value)
     if (amountInput.value.trim() === '' || !Number.isFinite(amount)) return invalid(amountInput, 'Enter an amount in euros, e.g. 50 or 12.30.')
     if (amount <= 0 || amount > 100000) return invalid(amountInput, 'The amount must be more than €0 and at most €100,000.')
     if (Math.abs(Math.round(amount * 100) - amount * 100) > 1e-6) return invalid(amountInput, 'Use at most two decimals (cents).')
@@ -239,22 +239,22 @@
 
   async function payout (event) {
     event.preventDefault()
-    var button = $('payout-submit')
+    const button = $('payout-submit')
     if (isBusy(button)) return
-    var amountInput = $('amount')
-    var payeeInput = $('payee')
+    const amountInput = $('amount')
+    const payeeInput = $('payee')
     if (!validPayout(amountInput, payeeInput)) return
-    var out = $('payout-result')
+    const out = $('payout-result')
     setBusy(button, true)
     result(out, '', 'Sending\u2026')
     try {
       // a bound route: passbase.fetch shows the payout's details, runs the face authentication and retries once
-      var res = await passbase.fetch('/payout', {
+      const res = await passbase.fetch('/payout', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ amount: Number(amountInput.value), payee: payeeInput.value.trim() })
       })
-      var body = await res.json().catch(function () { return {} })
+      const body = await res.json().catch(function () { return {} })
       if (res.ok) {
         result(out, 'ok', 'Sent ' + money.format(body.amount) + ' to ' + body.payee + '. Payout ' + body.payoutId.slice(0, 8) + '\u2026')
         $('balance').textContent = money.format(body.balance)
@@ -263,7 +263,7 @@
         result(out, 'error', refusal(res, body, out))
       }
     } catch (err) {
-      var cancelled = err && err.code === 'CANCELLED_BY_USER'
+      const cancelled = err && err.code === 'CANCELLED_BY_USER'
       result(out, 'error', cancelled
         ? 'Payout cancelled: it was not confirmed, nothing was sent.'
         : 'Payout failed: ' + err.message + '.')
@@ -273,15 +273,15 @@
   }
 
   async function openStatement () {
-    var button = $('open-statement')
+    const button = $('open-statement')
     if (isBusy(button)) return
-    var out = $('statement')
+    const out = $('statement')
     setBusy(button, true)
     result(out, '', 'Loading\u2026')
     try {
       // an unbound route: one face authentication opens it for 5 minutes
-      var res = await passbase.fetch('/statement')
-      var body = await res.json().catch(function () { return {} })
+      const res = await passbase.fetch('/statement')
+      const body = await res.json().catch(function () { return {} })
       if (!res.ok) {
         result(out, 'error', refusal(res, body, out))
         return
@@ -314,13 +314,13 @@
 
   async function signIn (event) {
     event.preventDefault()
-    var name = $('name')
+    const name = $('name')
     if (!name.checkValidity()) {
       notice('Enter a name: letters, digits, spaces, dots or dashes.', 'error')
       name.focus()
       return
     }
-    var got = await getJson('/session', {
+    const got = await getJson('/session', {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: name.value.trim() })
     })
     if (!got.res.ok) {
@@ -338,8 +338,8 @@
   }
 
   async function boot () {
-    var got = await getJson('/session')
-    var session = got.body
+    const got = await getJson('/session')
+    const session = got.body
     $('provider').textContent = session.sandboxUrl ? 'in-process sandbox at ' + session.sandboxUrl : 'external (PASSBASE_API_URL)'
     user = session.user
     $('signin').hidden = user !== null
@@ -352,7 +352,7 @@
     $('user-name').textContent = user.name
     $('avatar').textContent = user.name.charAt(0)
     $('balance').textContent = money.format(session.balance)
-    var status = await passbase.status()
+    const status = await passbase.status()
     showStatus(status)
     try {
       await passbase.renderVerifyButton('#verify', {

@@ -17,6 +17,7 @@ export interface ActionRow {
 const MAX_FIELDS = 20
 const MAX_VALUE = 200
 // C0/C1 controls, zero-width and bidi marks, bidi embeddings/overrides/isolates, BOM
+// eslint-disable-next-line no-control-regex -- these control characters are what the pattern finds
 const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g
 
 /** the displayable form of one value */

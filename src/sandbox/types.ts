@@ -219,4 +219,3 @@ export interface Sandbox {
   settled (): Promise<void>
   close (): Promise<void>
 }
-

@@ -58,15 +58,15 @@ export class StepUpTokens {
 
   issue (fields: { userId: string, identityId: string, authTimeMs: number, nowMs: number, maxAgeSeconds: number, action: string | null }): IssuedToken {
     if (this.signer === null) throw new Error('fastify-passbase: step-up token signer is not ready')
-    const auth_time = Math.floor(fields.authTimeMs / 1000)
+    const authTime = Math.floor(fields.authTimeMs / 1000)
     const claims: StepUpClaims = {
       sub: fields.userId,
       identity_id: fields.identityId,
-      auth_time,
+      auth_time: authTime,
       jti: randomBytes(18).toString('base64url'),
       iat: Math.floor(fields.nowMs / 1000),
       iat_ms: fields.nowMs,
-      exp: auth_time + fields.maxAgeSeconds
+      exp: authTime + fields.maxAgeSeconds
     }
     if (fields.action !== null) claims.act = fields.action
     return { token: this.signer.jwt.sign({ ...claims }), claims }
@@ -111,11 +111,11 @@ export class StepUpTokens {
     } catch {
       return null
     }
-    const { sub, identity_id, auth_time, jti, iat, iat_ms, exp, act } = payload
-    if (typeof sub !== 'string' || typeof identity_id !== 'string' || typeof jti !== 'string' ||
-      typeof auth_time !== 'number' || typeof iat !== 'number' || typeof iat_ms !== 'number' || typeof exp !== 'number' ||
+    const { sub, identity_id: identityId, auth_time: authTime, jti, iat, iat_ms: iatMs, exp, act } = payload
+    if (typeof sub !== 'string' || typeof identityId !== 'string' || typeof jti !== 'string' ||
+      typeof authTime !== 'number' || typeof iat !== 'number' || typeof iatMs !== 'number' || typeof exp !== 'number' ||
       (act !== undefined && typeof act !== 'string')) return null
-    const claims: StepUpClaims = { sub, identity_id, auth_time, jti, iat, iat_ms, exp }
+    const claims: StepUpClaims = { sub, identity_id: identityId, auth_time: authTime, jti, iat, iat_ms: iatMs, exp }
     if (act !== undefined) claims.act = act
     return claims
   }

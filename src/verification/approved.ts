@@ -17,7 +17,8 @@ export function approvedRecordReader (store: Pick<IdentityStore, 'getByUser'>, c
     const record = await store.getByUser(userId, now)
     const status = record === null ? 'none' : effectiveStatus(record, now)
     if (record === null || status !== 'approved') {
-      throw Object.assign(new VerificationRequiredError(), { details: { status } }) satisfies DetailedError
+      const refusal: DetailedError = Object.assign(new VerificationRequiredError(), { details: { status } })
+      throw refusal
     }
     return record
   }

@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
 import { Script, createContext } from 'node:vm'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { createPassbaseClient, isPassbaseClientError, type PassbaseClientError, type PassbaseStatus } from '../../src/browser/index.js'
 import { clientScriptEtag } from '../../src/browser/route.js'
 import { script } from '../../src/generated/browser-client.js'

@@ -76,7 +76,7 @@ export function announceSkip (reason: string): void {
 }
 
 function quote (arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`
+  return `'${arg.replace(/'/g, '\'\\\'\'')}'`
 }
 
 /** Start a fresh server (or use PASSBASE_TEST_PG_URL). null when PostgreSQL is not available. */
@@ -132,7 +132,7 @@ export async function startPostgres (options: { database?: string } = {}): Promi
       await chown(dir, owner.uid, owner.gid)
     }
     const serverOptions = [
-      '-c', `listen_addresses=''`,
+      '-c', 'listen_addresses=\'\'',
       '-c', `unix_socket_directories=${quote(dir)}`,
       '-c', 'fsync=off',
       '-c', 'synchronous_commit=off',

@@ -145,7 +145,9 @@ t.test('store outage: guarded routes fail closed with 503', async (t) => {
 t.test('getUserId that throws fails closed; async getUserId works', async (t) => {
   const app = Fastify()
   await app.register(fastifyPassbase, {
-    secretApiKey: 'sk', webhookSecret: WEBHOOK_SECRET, apiBaseUrl: 'http://127.0.0.1:9/v2',
+    secretApiKey: 'sk',
+    webhookSecret: WEBHOOK_SECRET,
+    apiBaseUrl: 'http://127.0.0.1:9/v2',
     getUserId: async (request) => { if (request.headers['x-boom'] !== undefined) throw new Error('auth backend down'); return getUserId(request) }
   })
   app.get('/p', { preHandler: app.requireVerified }, async () => 'ok')

@@ -15,7 +15,7 @@
  */
 import Fastify from 'fastify'
 import fastifyPassbase, { type StatusChange } from '../../src/index.js'
-import { PostgresStore, type PostgresStoreOptions } from '../../src/stores/postgres/index.js'
+import { PostgresStore } from '../../src/stores/postgres/index.js'
 import { SqliteStore } from '../../src/stores/sqlite/index.js'
 import type { VerificationRecord } from '../../src/stores/types.js'
 
@@ -50,9 +50,6 @@ export type ParentMessage =
 /** Counts store reads of the guards, so the parent can tell a cache hit from a miss. */
 class CountingPostgresStore extends PostgresStore {
   getByUserCalls = 0
-  constructor (options: PostgresStoreOptions) {
-    super(options)
-  }
 
   override async getByUser (userId: string, now: number): Promise<VerificationRecord | null> {
     this.getByUserCalls++
@@ -132,7 +129,7 @@ async function main (): Promise<void> {
   send({ type: 'ready', name, url: `http://127.0.0.1:${port}` })
 }
 
-if (process.argv[1] !== undefined && /multiprocess[\/\\]host-worker\.[cm]?[tj]s$/.test(process.argv[1])) {
+if (process.argv[1] !== undefined && /multiprocess[/\\]host-worker\.[cm]?[tj]s$/.test(process.argv[1])) {
   main().catch((err: unknown) => {
     console.error(err)
     send({ type: 'fatal', name: 'worker', error: String(err instanceof Error ? err.stack : err) })

@@ -105,4 +105,3 @@ export async function pollUntil (probe: () => Promise<boolean>, since: number, l
     await sleep(Math.max(0, POLL_MS - (Date.now() - started)))
   }
 }
-

@@ -58,8 +58,15 @@ if (server !== null) {
   // both start at once: table creation is serialised by the store's advisory lock
   const [A, B] = await Promise.all(['A', 'B'].map(async (name) => {
     return await startHost({
-      name, connectionString, tablePrefix, channel, cacheTtlMs: WORKER_CACHE_TTL_MS, apiBaseUrl: sandbox.apiBaseUrl,
-      secretApiKey: SECRET_API_KEY, webhookSecret: WEBHOOK_SECRET, reauthSecret: REAUTH_SECRET
+      name,
+      connectionString,
+      tablePrefix,
+      channel,
+      cacheTtlMs: WORKER_CACHE_TTL_MS,
+      apiBaseUrl: sandbox.apiBaseUrl,
+      secretApiKey: SECRET_API_KEY,
+      webhookSecret: WEBHOOK_SECRET,
+      reauthSecret: REAUTH_SECRET
     })
   })) as [Host, Host]
   t.comment(`two host processes ready in ${Date.now() - started} ms: A ${A.url}, B ${B.url}`)

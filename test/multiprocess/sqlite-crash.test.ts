@@ -29,8 +29,17 @@ t.teardown(async () => {
 
 async function host (name: string, extra: { stallOnStatusChange?: boolean } = {}): Promise<Host> {
   return await startHost({
-    name, sqliteFile, ...extra, connectionString: '', tablePrefix: 'passbase_', channel: 'none', cacheTtlMs: 100,
-    apiBaseUrl: sandbox.apiBaseUrl, secretApiKey: SECRET_API_KEY, webhookSecret: WEBHOOK_SECRET, reauthSecret: REAUTH_SECRET
+    name,
+    sqliteFile,
+    ...extra,
+    connectionString: '',
+    tablePrefix: 'passbase_',
+    channel: 'none',
+    cacheTtlMs: 100,
+    apiBaseUrl: sandbox.apiBaseUrl,
+    secretApiKey: SECRET_API_KEY,
+    webhookSecret: WEBHOOK_SECRET,
+    reauthSecret: REAUTH_SECRET
   })
 }
 

@@ -13,7 +13,6 @@ function gate (): { wait: Promise<void>, open: () => void } {
   return { wait, open }
 }
 
-
 t.test('concurrency limit: at most `concurrency` requests at once, the rest queue FIFO', async (t) => {
   const order: string[] = []
   const p = await provider(t, async (req, res) => {

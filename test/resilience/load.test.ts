@@ -84,14 +84,15 @@ if (server !== null) {
       expect('link', res.status, [201])
     }))
 
-    let reviewing = true
+    // set by the reviewers' promise while the guard workers loop (an object: the loop reads it across awaits)
+    const reviews = { running: true }
     let guarded = 0
     const replays: Array<Promise<void>> = []
 
     // guarded requests and status reads on both instances, until the reviews are done (and at least MIN_GUARDED ran)
     const guardWorker = async (w: number): Promise<void> => {
       let n = 0
-      while ((reviewing || guarded < MIN_GUARDED) && guarded < MAX_GUARDED) {
+      while ((reviews.running || guarded < MIN_GUARDED) && guarded < MAX_GUARDED) {
         guarded++
         const user = users[(w * 7 + n++) % users.length]!
         const base = n % 2 === 0 ? h.url : urlB
@@ -132,7 +133,7 @@ if (server !== null) {
     const guards = Array.from({ length: GUARD_WORKERS }, async (_, w) => await guardWorker(w))
     const [races] = await Promise.all([
       linker(),
-      Promise.all(ids.map(reviewer)).finally(() => { reviewing = false }),
+      Promise.all(ids.map(reviewer)).finally(() => { reviews.running = false }),
       ...guards
     ])
     await Promise.all(replays)

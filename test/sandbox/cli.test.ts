@@ -178,7 +178,7 @@ t.test('run as a program it serves until SIGTERM', async (t) => {
 })
 
 t.test('--env-file: written 0600 over an older file; a file that cannot be written stops the start', async (t) => {
-  const odd = `it's "q" #!$\`\\ `.padEnd(32, 'x')
+  const odd = 'it\'s "q" #!$`\\ '.padEnd(32, 'x')
   const c = io({ PASSBASE_SECRET_API_KEY: 'sk from env with spaces', PASSBASE_WEBHOOK_SECRET: odd })
   const path = join(c.cwd, 'sandbox.env')
   writeFileSync(path, 'OLD=1\n', { mode: 0o644 })

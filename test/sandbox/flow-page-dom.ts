@@ -31,6 +31,7 @@ export class FakeElement {
   readonly listeners = new Map<string, Listener[]>()
   constructor (readonly tag: string, readonly id: string, public value = '', private readonly focus_: (el: FakeElement) => void = () => {},
     private readonly afterEvent: () => void = () => {}) {}
+
   setAttribute (name: string, value: string): void { this.attributes.set(name, value) }
   getAttribute (name: string): string | null { return this.attributes.get(name) ?? null }
   removeAttribute (name: string): void { this.attributes.delete(name) }

@@ -67,4 +67,3 @@ export async function api (sandbox: Sandbox, path: string, key: string | null = 
   const headers: Record<string, string> = key === null ? {} : { 'x-api-key': key }
   return await fetch(sandbox.apiBaseUrl + path, { ...init, headers })
 }
-

@@ -18,8 +18,8 @@ async function html (t: Test, url: string): Promise<string> {
 
 /** the text of the element with `data-testid`, tags stripped */
 function text (page: string, testId: string): string | undefined {
-  const match = new RegExp(`<(\\w+)[^>]*data-testid="${testId}"[^>]*>(.*?)</\\1>`, 's').exec(page)
-    ?? new RegExp(`<label><input[^>]*data-testid="${testId}"[^>]*>(.*?)</label>`, 's').exec(page)
+  const match = new RegExp(`<(\\w+)[^>]*data-testid="${testId}"[^>]*>(.*?)</\\1>`, 's').exec(page) ??
+    new RegExp(`<label><input[^>]*data-testid="${testId}"[^>]*>(.*?)</label>`, 's').exec(page)
   return match?.at(-1)?.replace(/<[^>]+>/g, '').trim()
 }
 

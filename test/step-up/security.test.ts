@@ -79,7 +79,7 @@ t.test('piggyback: a pending challenge ends when the user starts another; one au
   const thief2 = await start(h)
   clock.advance(1) // an authentication counts only when received after the challenge
   await h.sandbox.authenticate(h.id)
-  t.equal((await complete(h, mine2)).status, 410, "the user sees their own challenge fail…")
+  t.equal((await complete(h, mine2)).status, 410, 'the user sees their own challenge fail…')
   t.equal((await complete(h, thief2)).status, 200)
   t.equal((await h.app.inject({ method: 'DELETE', url: '/passbase/reauth', headers: as() })).statusCode, 204, '…and ends every window')
 })

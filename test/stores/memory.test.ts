@@ -125,7 +125,7 @@ t.test('storeConformance works under node:test (its default)', async (t) => {
   writeFileSync(script, [
     `import { storeConformance } from ${JSON.stringify(testing)}`,
     `import { MemoryStore } from ${JSON.stringify(memory)}`,
-    `storeConformance('memory under node:test', () => new MemoryStore())`,
+    'storeConformance(\'memory under node:test\', () => new MemoryStore())',
     ''
   ].join('\n'))
   const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))

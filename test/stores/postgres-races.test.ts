@@ -31,7 +31,7 @@ if (server !== null) {
     const note = (what: string): void => { problems++; t.comment(what) }
     for (let round = 0; round < 25; round++) {
       const user = `user-${randomUUID()}`
-      const settled = `identity-${randomUUID()}`, fresh = `identity-${randomUUID()}`
+      const settled = `identity-${randomUUID()}`; const fresh = `identity-${randomUUID()}`
       await pick(round).link(user, settled, now)
       await pick(round).applyUpdate(settled, { status: 'approved', score: 0.9, reason: null, providerUpdated: 1, expiresAt: now + 5 }, now)
       await pick(round).createChallenge({ id: `c-${round}-${randomUUID()}`, userId: user, identityId: settled, createdAt: now, expiresAt: now + 60_000, action: null })
@@ -67,7 +67,7 @@ if (server !== null) {
     const start = (await stores[0]!.readChanges(0, 1_000_000)).length
     await Promise.all(Array.from({ length: 60 }, async (_, k) => {
       const store = pick(k)
-      const user = `writer-${randomUUID()}`, identity = `identity-${randomUUID()}`
+      const user = `writer-${randomUUID()}`; const identity = `identity-${randomUUID()}`
       await store.link(user, identity, now)
       await store.applyUpdate(identity, { status: 'pending', score: 0.5, reason: null, providerUpdated: 1, expiresAt: null }, now)
       await store.revokeUser(user, now, now + 1000, now)

@@ -96,7 +96,7 @@ if (server !== null) {
     const unsubscribe = listener.subscribe((e) => { events.push(e) })
     await listener.listening()
 
-    const user = `user-${randomUUID()}`, identity = `identity-${randomUUID()}`
+    const user = `user-${randomUUID()}`; const identity = `identity-${randomUUID()}`
     await writer.link(user, identity, 1)
     await until(() => events.length >= 1, 'the link invalidation', 5000)
     const applied = await writer.applyUpdate(identity, approved(10), 2)

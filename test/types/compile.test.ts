@@ -44,7 +44,7 @@ t.test('a wrong type assertion fails to compile (control)', async (t) => {
     '// wrong: the code is a literal type, not string',
     'expectTypeOf(new UnauthenticatedError().code).toEqualTypeOf<string>()',
     '// wrong: getUserId is required',
-    "expectTypeOf<{ secretApiKey: string, webhookSecret: string }>().toExtend<FastifyPassbaseOptions>()",
+    'expectTypeOf<{ secretApiKey: string, webhookSecret: string }>().toExtend<FastifyPassbaseOptions>()',
     ''
   ].join('\n'))
   const result = await compile(dir, [file])

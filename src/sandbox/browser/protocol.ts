@@ -40,14 +40,14 @@ export type FlowMessage =
   /** Shift+Tab on the page's first control: the button moves the focus to its close button */
   | { source: typeof MESSAGE_SOURCE, type: 'focus-out' }
   | {
-      source: typeof MESSAGE_SOURCE
-      type: 'error'
-      code: ButtonErrorCode
-      step: FlowStep
-      /** the sandbox's precise reason, e.g. INVALID_PUBLISHABLE_KEY */
-      reason: string
-      message: string
-    }
+    source: typeof MESSAGE_SOURCE
+    type: 'error'
+    code: ButtonErrorCode
+    step: FlowStep
+    /** the sandbox's precise reason, e.g. INVALID_PUBLISHABLE_KEY */
+    reason: string
+    message: string
+  }
 
 /**
  * What the button posts to the flow page (to the sandbox's origin only): move the focus to

@@ -43,7 +43,7 @@ export function toError (err: unknown): Error {
 
 function deferred (): { promise: Promise<void>, resolve: () => void } {
   let resolve!: () => void
-  const promise = new Promise<void>((res) => { resolve = res })
+  const promise = new Promise<void>((_resolve) => { resolve = _resolve })
   return { promise, resolve }
 }
 

@@ -97,4 +97,3 @@ export function postgresStatements (t: Tables) {
 }
 
 export type PostgresStatements = ReturnType<typeof postgresStatements>
-

@@ -48,7 +48,7 @@ export function sharedQueries (t: Tables, d: SqlDialect) {
       WHERE user_id = $userId AND identity_id <> $identityId AND ${APPROVED_NOW} LIMIT 1`,
     newIdentity: `(identity_id, user_id, status, score, reason, provider_updated, linked_at, expires_at)
       SELECT $identityId, $userId, 'created', NULL, NULL, 0, $now, NULL`,
-    setStatus: `status = $status, score = $score, reason = $reason, provider_updated = $providerUpdated, expires_at = $expiresAt`,
+    setStatus: 'status = $status, score = $score, reason = $reason, provider_updated = $providerUpdated, expires_at = $expiresAt',
     release: `DELETE FROM ${t.identities} WHERE identity_id = $identityId AND user_id = $userId AND provider_updated = 0 RETURNING ${IDENTITY_COLUMNS}`,
     due: `SELECT identity_id FROM ${t.identities}
       WHERE status = 'approved' AND expires_at IS NOT NULL AND expires_at <= $now ORDER BY expires_at LIMIT $limit`,
@@ -82,7 +82,7 @@ export function sharedQueries (t: Tables, d: SqlDialect) {
     head: `SELECT seq, hash FROM ${t.head} WHERE id = 1`,
     setHead: `UPDATE ${t.head} SET seq = $seq, hash = $hash WHERE id = 1`,
     claimable,
-    lease: `SET lease_owner = $owner, lease_until = $leaseUntil`,
+    lease: 'SET lease_owner = $owner, lease_until = $leaseUntil',
     ack: `DELETE FROM ${t.outbox} WHERE id = $id`,
     retry: `UPDATE ${t.outbox} SET attempts = attempts + 1, next_at = $nextAt, lease_owner = NULL, lease_until = 0 WHERE id = $id`,
     pending: `SELECT count(*) AS n FROM ${t.outbox}`,

@@ -10,7 +10,7 @@ export const authenticationCases: ConformanceCase[] = [
     needs: ['stepUp'],
     async run ({ store, id }) {
       const now = base()
-      const owner = id('user'), identity = id('identity')
+      const owner = id('user'); const identity = id('identity')
       const c = challengeOf(id('challenge'), owner, identity, now)
       await store.createChallenge(c)
       assert.equal(await store.recordAuthentication(identity, now + 10, id('event'), now + DAY), 'satisfied')
@@ -28,7 +28,7 @@ export const authenticationCases: ConformanceCase[] = [
     needs: ['stepUp'],
     async run ({ store, id }) {
       const now = base()
-      const owner = id('user'), identity = id('identity')
+      const owner = id('user'); const identity = id('identity')
       const c = challengeOf(id('challenge'), owner, identity, now, 100)
       await store.createChallenge(c)
       assert.equal(await store.recordAuthentication(identity, now - 1, id('event'), now + DAY), 'unmatched', 'before the challenge')
@@ -43,7 +43,7 @@ export const authenticationCases: ConformanceCase[] = [
     needs: ['stepUp', 'deliveries'],
     async run ({ store, id }) {
       const now = base()
-      const owner = id('user'), identity = id('identity'), key = id('event')
+      const owner = id('user'); const identity = id('identity'); const key = id('event')
       assert.equal(await store.recordAuthentication(identity, now, key, now + 1000), 'unmatched', 'no challenge yet')
       assert.equal(await store.hasEvent(key, now), true, 'the key is recorded')
       const c = challengeOf(id('challenge'), owner, identity, now + 1)

@@ -87,7 +87,7 @@ export const challengeCases: ConformanceCase[] = [
     needs: ['stepUp'],
     async run ({ store, id }) {
       const now = base()
-      const owner = id('user'), identity = id('identity')
+      const owner = id('user'); const identity = id('identity')
       const challenges = Array.from({ length: 10 }, (_, k) => challengeOf(id('challenge'), owner, identity, now + k))
       await Promise.all(challenges.map(async (c) => { await store.createChallenge(c) }))
       const pending = (await Promise.all(challenges.map(async (c) => await store.getChallenge(c.id)))).filter((c) => c !== null)

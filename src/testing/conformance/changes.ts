@@ -18,7 +18,7 @@ export const changeCases: ConformanceCase[] = [
     needs: ['identities', 'changes'],
     async run ({ store, id, changes }) {
       const now = base()
-      const u = id('user'), i = id('identity'), j = id('identity'), other = id('user')
+      const u = id('user'); const i = id('identity'); const j = id('identity'); const other = id('user')
       await linkOk(store, u, i, now)
       assert.equal((await store.link(other, i, now)).ok, false, 'identity_taken')
       await store.applyUpdate(i, update(10, 'processing'), now + 1)
@@ -53,7 +53,7 @@ export const changeCases: ConformanceCase[] = [
     needs: ['identities', 'changes', 'stepUp'],
     async run ({ store, id, changes }) {
       const now = base()
-      const u = id('user'), i = id('identity')
+      const u = id('user'); const i = id('identity')
       const c = challengeOf(id('challenge'), u, i, now)
       await store.createChallenge(c)
       await store.consumeChallenge(c.id, u, now + 1) // pending: no entry
@@ -110,7 +110,7 @@ export const changeCases: ConformanceCase[] = [
     needs: ['identities', 'changes'],
     async run ({ store, id }) {
       const now = base()
-      const u = id('user'), v = id('user')
+      const u = id('user'); const v = id('user')
       assert.equal(await store.subjectOf(u), null, 'unknown user')
       assert.equal(await store.subjectOf(u), null, 'asking creates nothing')
       await linkOk(store, u, id('identity'), now)

@@ -10,8 +10,8 @@ export const erasureCases: ConformanceCase[] = [
     needs: ['identities', 'changes'],
     async run ({ store, id, tag, changes }) {
       const now = base()
-      const u = id('user'), approved = id('identity'), pending = id('identity')
-      const bystander = id('user'), theirs = id('identity')
+      const u = id('user'); const approved = id('identity'); const pending = id('identity')
+      const bystander = id('user'); const theirs = id('identity')
       await linkOk(store, u, pending, now)
       await linkWith(store, u, approved, now + 1, update(10, 'approved', 0.9))
       await store.applyUpdate(pending, update(11, 'pending', 0.8), now + 2)

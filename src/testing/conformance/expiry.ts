@@ -9,7 +9,7 @@ export const expiryCases: ConformanceCase[] = [
     needs: ['identities', 'changes'],
     async run ({ store, id, changes, tag }) {
       const now = base()
-      const u = id('user'), i = id('identity')
+      const u = id('user'); const i = id('identity')
       const approved = await linkWith(store, u, i, now, update(10, 'approved', 0.9, null, now + 100))
       const mine = (records: VerificationRecord[]): VerificationRecord[] => records.filter((r) => r.identityId.includes(tag))
       assert.deepStrictEqual(mine(await store.expireDue(now + 99, 1000)), [], 'not due before expiresAt')
@@ -60,7 +60,7 @@ export const expiryCases: ConformanceCase[] = [
     needs: ['identities'],
     async run ({ store, id }) {
       const now = base()
-      const u = id('user'), old = id('identity'), fresh = id('identity')
+      const u = id('user'); const old = id('identity'); const fresh = id('identity')
       await linkWith(store, u, old, now, update(10, 'approved', 0.9, null, now + 100))
       assert.deepStrictEqual(await store.link(u, fresh, now + 99), { ok: false, reason: 'already_verified' }, 'still valid')
       assert.equal((await store.getByUser(u, now + 99))?.identityId, old)

@@ -8,7 +8,7 @@ export const identityCases: ConformanceCase[] = [
     needs: ['identities'],
     async run ({ store, id }) {
       const now = base()
-      const u = id('user'), i = id('identity')
+      const u = id('user'); const i = id('identity')
       const result = await store.link(u, i, now)
       const expected = linked(u, i, now)
       assert.deepStrictEqual(result, { ok: true, created: true, record: expected }, 'link result')
@@ -39,7 +39,7 @@ export const identityCases: ConformanceCase[] = [
     needs: ['identities'],
     async run ({ store, id }) {
       const now = base()
-      const a = id('user-a'), b = id('user-b'), i = id('identity')
+      const a = id('user-a'); const b = id('user-b'); const i = id('identity')
       const record = await linkOk(store, a, i, now)
       assert.deepStrictEqual(await store.link(b, i, now + 1), { ok: false, reason: 'identity_taken' })
       expectRecord(await store.getByIdentity(i), record, 'the identity stays with its first user')
@@ -53,7 +53,7 @@ export const identityCases: ConformanceCase[] = [
     needs: ['identities'],
     async run ({ store, id }) {
       const now = base()
-      const u = id('user'), approved = id('identity'), other = id('identity')
+      const u = id('user'); const approved = id('identity'); const other = id('identity')
       await linkOk(store, u, approved, now)
       assert.equal((await store.applyUpdate(approved, update(10, 'approved', 0.95), now)).applied, true)
       assert.deepStrictEqual(await store.link(u, other, now + 1), { ok: false, reason: 'already_verified' })
@@ -70,7 +70,7 @@ export const identityCases: ConformanceCase[] = [
     needs: ['identities'],
     async run ({ store, id }) {
       const now = base()
-      const u = id('user'), first = id('identity'), second = id('identity'), third = id('identity')
+      const u = id('user'); const first = id('identity'); const second = id('identity'); const third = id('identity')
       await linkOk(store, u, first, now)
       await store.applyUpdate(first, update(10, 'declined', 0.2, 'score_below_threshold'), now)
       const r2 = await store.link(u, second, now + 10)
@@ -86,7 +86,7 @@ export const identityCases: ConformanceCase[] = [
     needs: ['identities'],
     async run ({ store, id }) {
       const now = base()
-      const u = id('user'), older = id('identity'), newer = id('identity')
+      const u = id('user'); const older = id('identity'); const newer = id('identity')
       assert.equal(await store.getByUser(u, now), null, 'unknown user')
       assert.equal(await store.getByIdentity(id('identity')), null, 'unknown identity')
       await linkOk(store, u, older, now)
@@ -106,7 +106,7 @@ export const identityCases: ConformanceCase[] = [
     async run ({ store, id }) {
       const { now, user: u, identity: first } = await freshLink(store, id)
       assert.equal((await store.getByUser(u, now))?.identityId, first)
-      const second = id('identity'), third = id('identity')
+      const second = id('identity'); const third = id('identity')
       await linkOk(store, u, second, now)
       assert.equal((await store.getByUser(u, now))?.identityId, second, 'the second of two links in the same millisecond')
       await linkOk(store, u, third, now)
@@ -158,7 +158,7 @@ export const identityCases: ConformanceCase[] = [
     needs: ['identities'],
     async run ({ store, id }) {
       const now = base()
-      const u = id('user'), i = id('identity')
+      const u = id('user'); const i = id('identity')
       const results = await Promise.all(Array.from({ length: 10 }, async () => await store.link(u, i, now)))
       assert.ok(results.every((r) => r.ok), 'all succeed')
       assert.equal(count(results, (r) => r.ok && r.created), 1, 'exactly one reports created')

@@ -18,10 +18,10 @@ export const lifecycleCases: ConformanceCase[] = [
     needs: ['identities', 'deliveries', 'housekeeping'],
     async run ({ store, id, changes }) {
       const now = PAST + Math.floor(Math.random() * 1000)
-      const oldKey = id('event'), liveKey = id('event')
+      const oldKey = id('event'); const liveKey = id('event')
       await store.markEvent(oldKey, now + 100, now)
       await store.markEvent(liveKey, now + 100_000, now)
-      const u = id('user'), i = id('identity')
+      const u = id('user'); const i = id('identity')
       await linkOk(store, u, i, now)
       await store.applyUpdate(i, update(5, 'approved', 0.9), now)
       const logged = await changes()
@@ -43,10 +43,10 @@ export const lifecycleCases: ConformanceCase[] = [
       const liveChallenge = challengeOf(id('challenge'), id('user'), id('identity'), now, 100_000)
       await store.createChallenge(oldChallenge)
       await store.createChallenge(liveChallenge)
-      const oldUser = id('user'), liveUser = id('user')
+      const oldUser = id('user'); const liveUser = id('user')
       await store.revokeUser(oldUser, now, now + 100, now)
       await store.revokeUser(liveUser, now, now + 100_000, now)
-      const oldJti = id('jti'), liveJti = id('jti')
+      const oldJti = id('jti'); const liveJti = id('jti')
       await store.useToken(oldJti, now + 100, now)
       await store.useToken(liveJti, now + 100_000, now)
 

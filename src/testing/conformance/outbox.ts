@@ -9,7 +9,7 @@ async function claimOwn (store: CompleteStore, tag: string, owner: string, now: 
 
 /** A linked identity with `n` status transitions, the k-th at `now + k`. */
 async function transitions ({ store, id }: CaseContext, now: number, n: number): Promise<{ userId: string, identityId: string }> {
-  const userId = id('user'), identityId = id('identity')
+  const userId = id('user'); const identityId = id('identity')
   await linkOk(store, userId, identityId, now)
   const statuses = ['processing', 'pending', 'approved', 'declined'] as const
   for (let k = 0; k < n; k++) await store.applyUpdate(identityId, update(k + 1, statuses[k % 4], (k + 1) / 10), now + k)

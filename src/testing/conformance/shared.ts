@@ -19,7 +19,7 @@ export const sharedCases: ConformanceCase[] = [
       const now = base()
 
       // visibility
-      const u = id('user'), i = id('identity')
+      const u = id('user'); const i = id('identity')
       await linkOk(store, u, i, now)
       assert.equal((await other.getByIdentity(i))?.userId, u, 'a link made by one instance is seen by the other')
       await other.applyUpdate(i, update(10, 'approved', 0.9), now)
@@ -57,7 +57,7 @@ export const sharedCases: ConformanceCase[] = [
     async run ({ store, another, id }) {
       const { other, pick } = await pair(store, another)
       const now = base()
-      const owner = id('user'), identity = id('identity')
+      const owner = id('user'); const identity = id('identity')
       const challenge = challengeOf(id('challenge'), owner, identity, now, 60_000)
       await store.createChallenge(challenge)
       assert.equal(await other.recordAuthentication(identity, now + 1, id('event'), now + 86_400_000), 'satisfied', 'satisfied through the other instance')
