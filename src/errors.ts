@@ -47,6 +47,8 @@ export const AlreadyVerifiedError = define<'FST_PASSBASE_ALREADY_VERIFIED'>(
   'FST_PASSBASE_ALREADY_VERIFIED', 'This user already has an approved identity', 409)
 export const ChallengeGoneError = define<'FST_PASSBASE_CHALLENGE_GONE'>(
   'FST_PASSBASE_CHALLENGE_GONE', 'This re-authentication challenge has expired or was already used', 410)
+export const StepUpConflictError = define<'FST_PASSBASE_STEP_UP_CONFLICT'>(
+  'FST_PASSBASE_STEP_UP_CONFLICT', 'Another step-up was started for this account while this one was open; this one cannot complete', 410)
 export const ChallengeForbiddenError = define<'FST_PASSBASE_CHALLENGE_FORBIDDEN'>(
   'FST_PASSBASE_CHALLENGE_FORBIDDEN', 'This re-authentication challenge belongs to another user', 403)
 

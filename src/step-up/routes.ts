@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Clock } from '../clock.js'
-import { ChallengeForbiddenError, ChallengeGoneError } from '../errors.js'
+import { ChallengeForbiddenError, ChallengeGoneError, StepUpConflictError } from '../errors.js'
 import { requireJson } from '../http/json-only.js'
 import { json, routeSchema } from '../http/schemas.js'
 import { currentUser } from '../http/user.js'
@@ -61,6 +61,7 @@ export async function stepUpRoutes (fastify: FastifyInstance, opts: StepUpRoutes
     const outcome = await service.complete(userId, request.body.challengeId, async () => await approvedRecord(userId))
     if (outcome.kind === 'gone') throw new ChallengeGoneError()
     if (outcome.kind === 'forbidden') throw new ChallengeForbiddenError()
+    if (outcome.kind === 'conflict') throw new StepUpConflictError()
     if (outcome.kind === 'pending') return reply.code(202).header('cache-control', 'no-store').send({ pending: true })
     const { claims } = outcome
     const name = outcome.action === null ? opts.cookieName : opts.actionCookieName
@@ -70,6 +71,17 @@ export async function stepUpRoutes (fastify: FastifyInstance, opts: StepUpRoutes
     return reply.header('set-cookie', serializeCookie(name, outcome.token, maxAge, opts.cookie))
       .header('cache-control', 'no-store')
       .send(body)
+  })
+
+  fastify.post<{ Body: { challengeId: string } }>('/reauth/cancel', {
+    onRequest: requireJson,
+    schema: routeSchema('Cancel the user\'s own open step-up challenge (204 whether or not there was one)', {
+      body: json.completeBody,
+      response: { 204: { type: 'null' }, '4xx': json.error }
+    })
+  }, async function cancel (request, reply) {
+    await service.cancel(await currentUser(getUserId, request), request.body.challengeId)
+    return reply.code(204).header('cache-control', 'no-store').send()
   })
 
   fastify.delete('/reauth', {

@@ -22,16 +22,20 @@ export interface StartedChallenge { challengeId: string, expiresAt: number, acti
 export type CompleteOutcome =
   | { kind: 'gone' }
   | { kind: 'forbidden' }
+  | { kind: 'conflict' }
   | { kind: 'pending' }
   | { kind: 'granted', token: string, claims: StepUpClaims, action: string | null }
 
 /**
- * The step-up use cases. A user has one pending challenge at a time (a new start ends
- * the earlier ones); a challenge is satisfied by the first successful biometric
- * authentication received after it was created (the webhook path records it); completing
- * it consumes it and issues a token bound to the user, the identity, the authentication
- * time and, for a bound challenge, the action. Ending the step-up revokes every token
- * of the user issued until now, on every instance.
+ * The step-up use cases. The provider's authentication names the identity, not the
+ * challenge, so the store applies the challenge rule: a start while another challenge of
+ * the user is open makes all of them conflicted (they never complete: 410 conflict); an
+ * authentication (recorded by the webhook path) closes every open challenge of the user
+ * created before it and satisfies one only when it was the only one and not conflicted.
+ * The owner may cancel an open challenge that is not conflicted (an abandoned dialog).
+ * Completing a satisfied challenge consumes it and issues a token bound to the user, the
+ * identity, the authentication time and, for a bound challenge, the action. Ending the
+ * step-up revokes every token of the user issued until now, on every instance.
  */
 export function createStepUpService (deps: StepUpDeps) {
   const { store, tokens, revocations, clock, log } = deps
@@ -58,6 +62,8 @@ export function createStepUpService (deps: StepUpDeps) {
     const challenge = await store.getChallenge(challengeId)
     if (challenge === null || challenge.expiresAt <= clock.now()) return { kind: 'gone' }
     if (challenge.userId !== userId) return { kind: 'forbidden' }
+    if (challenge.conflicted) return conflict()
+    if (challenge.closedAt !== null) return { kind: 'gone' }
     const record = await approved()
     if (record.identityId !== challenge.identityId) return { kind: 'gone' }
     if (challenge.authenticatedAt === null) return { kind: 'pending' }
@@ -65,6 +71,7 @@ export function createStepUpService (deps: StepUpDeps) {
     const consumed = await store.consumeChallenge(challenge.id, userId, now)
     if (!consumed.ok) {
       if (consumed.reason === 'forbidden') return { kind: 'forbidden' }
+      if (consumed.reason === 'conflicted') return conflict()
       return consumed.reason === 'pending' ? { kind: 'pending' } : { kind: 'gone' }
     }
     const { token, claims } = tokens.issue({
@@ -79,6 +86,16 @@ export function createStepUpService (deps: StepUpDeps) {
     return { kind: 'granted', token, claims, action: challenge.action }
   }
 
+  function conflict (): CompleteOutcome {
+    log.warn('passbase: step-up refused: another step-up was started for this account while it was open')
+    return { kind: 'conflict' }
+  }
+
+  /** Cancel the user's own open challenge (it reveals nothing: the caller answers the same either way). */
+  async function cancel (userId: string, challengeId: string): Promise<void> {
+    if (await store.cancelChallenge(challengeId, userId, clock.now())) log.info('passbase: step-up cancelled')
+  }
+
   /** End every step-up window of the user: every token issued until now, on every instance. */
   async function end (userId: string): Promise<void> {
     const now = clock.now()
@@ -88,7 +105,7 @@ export function createStepUpService (deps: StepUpDeps) {
     log.info('passbase: step-up windows ended')
   }
 
-  return { start, complete, end }
+  return { start, complete, cancel, end }
 }
 
 export type StepUpService = ReturnType<typeof createStepUpService>

@@ -10,7 +10,7 @@ export const STORE_METHODS = {
   deliveries: ['hasEvent', 'markEvent'],
   changes: ['readChanges', 'subjectOf', 'claimChanges', 'ackChange', 'retryChange', 'pendingChanges', 'forget'],
   housekeeping: ['purgeExpired'],
-  stepUp: ['createChallenge', 'getChallenge', 'recordAuthentication', 'consumeChallenge', 'revokeUser', 'revokedBefore', 'useToken']
+  stepUp: ['createChallenge', 'getChallenge', 'cancelChallenge', 'recordAuthentication', 'consumeChallenge', 'revokeUser', 'revokedBefore', 'useToken']
 } as const satisfies Record<string, ReadonlyArray<keyof CompleteStore>>
 
 export type StoreFeature = keyof typeof STORE_METHODS

@@ -60,7 +60,12 @@ export interface UpdateResult {
   record: VerificationRecord | null
 }
 
-/** A step-up challenge. `action`: the action id a bound challenge is for (null: an unbound step-up). */
+/**
+ * A step-up challenge. `action`: the action id a bound challenge is for (null: unbound).
+ * It is *open* from its creation until it expires, is consumed, is cancelled (deleted) or
+ * an authentication closes it: at `now`, not consumed, `authenticatedAt` and `closedAt`
+ * null, `expiresAt` > now.
+ */
 export interface Challenge {
   id: string
   userId: string
@@ -70,15 +75,25 @@ export interface Challenge {
   action: string | null
   /** when the authentication that satisfied it was received (null: not yet) */
   authenticatedAt: number | null
+  /**
+   * another challenge of the same user was open at the same time: it can never be
+   * consumed, but stays open (so it absorbs the next authentication) and cannot be cancelled
+   */
+  conflicted: boolean
+  /** when an authentication closed it without satisfying it (null: it did not) */
+  closedAt: number | null
 }
 
-export type NewChallenge = Omit<Challenge, 'authenticatedAt'>
+export type NewChallenge = Omit<Challenge, 'authenticatedAt' | 'conflicted' | 'closedAt'>
 
 export type ConsumeResult =
   | { ok: true, challenge: Challenge }
-  | { ok: false, reason: 'missing' | 'forbidden' | 'used' | 'expired' | 'pending' }
+  | { ok: false, reason: 'missing' | 'forbidden' | 'conflicted' | 'used' | 'expired' | 'pending' }
 
-/** What a recorded authentication did: satisfied the pending challenge, found none, or was a duplicate delivery. */
+/**
+ * What a recorded authentication did: satisfied a challenge; satisfied none (no open
+ * challenge, or it closed conflicted or several open ones); or was a duplicate delivery.
+ */
 export type AuthenticationResult = 'satisfied' | 'unmatched' | 'duplicate'
 
 /** Something another process changed, so in-process caches must drop it. */
@@ -157,32 +172,46 @@ export interface DeliveryStore {
 /** Step-up: challenges, authentications, revocations, single-use bound tokens. */
 export interface StepUpStore {
   /**
-   * Store a new challenge and, in the same atomic step, remove every other challenge of
-   * the same user (a user has at most one challenge: an earlier one is gone, as if it had
-   * expired, and the user's challenges take constant space however often they start).
+   * Store a new challenge (`authenticatedAt` and `closedAt` null), atomically with the
+   * conflict rule: when the user has another challenge open at `challenge.createdAt`,
+   * every open challenge of the user AND the new one are stored `conflicted: true`;
+   * otherwise the new one is `conflicted: false`. Nothing is removed. Concurrent calls for
+   * one user behave as if run one after the other (of two, the second conflicts both).
    * Ids are unique random strings.
    */
   createChallenge(challenge: NewChallenge): Promise<void>
 
-  /** Read a challenge without consuming it; null when unknown, consumed, removed or purged. */
+  /** Read a challenge without consuming it; null when unknown, consumed, cancelled or purged. */
   getChallenge(id: string): Promise<Challenge | null>
+
+  /**
+   * Cancel the user's own open challenge: deletes it when it belongs to `userId`, is not
+   * consumed, `authenticatedAt` and `closedAt` are null and it is NOT conflicted (a
+   * conflicted challenge stays open until an authentication closes it or it expires).
+   * Returns whether it was deleted.
+   */
+  cancelChallenge(id: string, userId: string, now: number): Promise<boolean>
 
   /**
    * A successful biometric authentication of the identity, received at `at`. Atomically:
    * - `eventKey` recorded and not expired at `at` → 'duplicate' (nothing else written);
-   * - otherwise records `eventKey` until `eventExpiresAt` and sets `authenticatedAt = at`
-   *   on the identity's challenge that is pending at `at` (not consumed, `authenticatedAt`
-   *   null, `createdAt` < at < `expiresAt`; the latest created if several):
-   *   'satisfied', or 'unmatched' when there is none.
-   * One authentication satisfies at most one challenge.
+   * - otherwise records `eventKey` until `eventExpiresAt` and closes every challenge that
+   *   is open at `at` and was created before it (`createdAt` < at < `expiresAt`) of the
+   *   identity's user (every user that has a challenge naming `identityId`). When exactly
+   *   one was open and it is not conflicted, it is satisfied (`authenticatedAt = at`):
+   *   'satisfied'. Otherwise each of them gets `closedAt = at` (none satisfied), and the
+   *   result is 'unmatched' (also when none was open).
+   * One authentication satisfies at most one challenge; a challenge created at or after
+   * `at` is left open.
    */
   recordAuthentication(identityId: string, at: number, eventKey: string, eventExpiresAt: number): Promise<AuthenticationResult>
 
   /**
    * Single use, atomically: the first call by the challenge's user, before `expiresAt`,
-   * once it is satisfied, gets `{ ok: true, challenge }` and appends a `step_up` change.
-   * Otherwise, checked in this order: unknown or removed id 'missing'; another user
-   * 'forbidden' (the challenge stays usable by its owner); consumed 'used'; past
+   * once it is satisfied and not conflicted, gets `{ ok: true, challenge }` and appends a
+   * `step_up` change. Otherwise, checked in this order: unknown, cancelled or purged id
+   * 'missing'; another user 'forbidden' (the challenge stays usable by its owner);
+   * conflicted 'conflicted'; consumed, or closed without being satisfied, 'used'; past
    * `expiresAt` 'expired'; not yet satisfied 'pending'.
    */
   consumeChallenge(id: string, userId: string, now: number): Promise<ConsumeResult>

@@ -32,7 +32,9 @@ t.test('JSON-only POST routes: 415 for forms, text/plain, multipart and no conte
     { url: '/passbase/reauth/start', contentType: undefined },
     { url: '/passbase/reauth/start', contentType: 'application/x-www-form-urlencoded', payload: 'a=1' },
     { url: '/passbase/reauth/complete', contentType: 'text/plain', payload: '{"challengeId":"x"}' },
-    { url: '/passbase/reauth/complete', contentType: undefined }
+    { url: '/passbase/reauth/complete', contentType: undefined },
+    { url: '/passbase/reauth/cancel', contentType: 'text/plain', payload: '{"challengeId":"x"}' },
+    { url: '/passbase/reauth/cancel', contentType: undefined }
   ]
   for (const c of cases) {
     const headers: Record<string, string> = { 'x-user': 'alice' }

@@ -237,7 +237,7 @@ t.test('every 400 is the same bytes: no padding oracle', async (t) => {
 
 const ROUTES: Array<[string, string]> = [
   ['POST', '/passbase/verifications'], ['GET', '/passbase/status'], ['GET', '/passbase/config'],
-  ['POST', '/passbase/reauth/start'], ['POST', '/passbase/reauth/complete'], ['DELETE', '/passbase/reauth'],
+  ['POST', '/passbase/reauth/start'], ['POST', '/passbase/reauth/complete'], ['POST', '/passbase/reauth/cancel'], ['DELETE', '/passbase/reauth'],
   ['POST', '/passbase/webhooks'], ['GET', '/profile'], ['POST', '/withdraw']
 ]
 

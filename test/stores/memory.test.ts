@@ -48,19 +48,36 @@ t.test('the suite catches a store that breaks the contract', async (t) => {
 t.test('the new cases fail on a store that breaks their guarantee', async (t) => {
   const broken: Array<[string, () => PassbaseStore, RegExp]> = [
     ['a forget that keeps the salt', () => Object.assign(new MemoryStore(), { subjectOf: async () => 'still-here' }), /forget removes every record/],
-    ['a createChallenge that ends nothing', () => {
+    ['a createChallenge that ends the user\'s earlier challenges (v0.2: the last start wins)', () => {
       const store = new MemoryStore()
-      const challenges = (store as unknown as { challenges: { byId: Map<string, { id: string }> } }).challenges.byId
+      const challenges = (store as unknown as { challenges: { forgetUser: (userId: string) => void } }).challenges
       const create = store.createChallenge.bind(store)
-      // creates the new one and puts the user's earlier ones back
       return Object.assign(store, {
         createChallenge: async (c: Parameters<MemoryStore['createChallenge']>[0]) => {
-          const kept = [...challenges.values()]
+          challenges.forgetUser(c.userId)
           await create(c)
-          for (const k of kept) challenges.set(k.id, k)
         }
       })
-    }, /createChallenge removes the user's other challenges/],
+    }, /every open one and the new one are conflicted/],
+    ['an authentication that satisfies the latest open challenge, conflicted or not', () => {
+      const store = new MemoryStore()
+      const record = store.recordAuthentication.bind(store)
+      const internals = store as unknown as { challenges: { byId: Map<string, { identityId: string, createdAt: number, expiresAt: number, used: boolean, authenticatedAt: number | null, closedAt: number | null }> } }
+      return Object.assign(store, {
+        recordAuthentication: async (...[identityId, at, key, expiresAt]: Parameters<MemoryStore['recordAuthentication']>) => {
+          const open = [...internals.challenges.byId.values()]
+            .filter((c) => c.identityId === identityId && !c.used && c.authenticatedAt === null && c.closedAt === null && c.createdAt < at && at < c.expiresAt)
+            .sort((x, y) => y.createdAt - x.createdAt)[0]
+          const result = await record(identityId, at, key, expiresAt)
+          if (result === 'unmatched' && open !== undefined) {
+            open.authenticatedAt = at
+            open.closedAt = null
+            return 'satisfied' as const
+          }
+          return result
+        }
+      })
+    }, /after a conflict closes every open challenge/],
     ['a claim that ignores leases', () => {
       const store = new MemoryStore()
       const claim = store.claimChanges.bind(store)

@@ -237,7 +237,7 @@ if (server !== null) {
     })
   })
 
-  t.test('one challenge row per user however often they start (a new start removes the earlier)', async (t) => {
+  t.test("a user's challenges are kept until they expire, then purged; concurrent starts conflict each other", async (t) => {
     const prefix = `ch_${randomUUID().slice(0, 8)}_`
     const store = new PostgresStore({ connectionString, tablePrefix: prefix })
     t.teardown(async () => {
@@ -247,8 +247,11 @@ if (server !== null) {
     await Promise.all(Array.from({ length: 20 }, async (_, i) =>
       await store.createChallenge({ id: `c${i}`, userId: 'u', identityId: 'i', createdAt: i, expiresAt: 10_000_000, action: null })))
     for (let i = 20; i < 100; i++) await store.createChallenge({ id: `c${i}`, userId: 'u', identityId: 'i', createdAt: i, expiresAt: 10_000_000, action: null })
-    const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM "${prefix}challenges"`)
-    t.equal(Number(rows[0]!.n), 1)
-    t.match(await store.getChallenge('c99'), { id: 'c99', userId: 'u' })
+    const { rows } = await admin.query<{ n: string, conflicted: string }>(`SELECT count(*) AS n, count(*) FILTER (WHERE conflicted) AS conflicted FROM "${prefix}challenges"`)
+    t.same(rows[0], { n: '100', conflicted: '100' }, 'every one kept, and conflicted (the concurrent ones too: one start at a time per user)')
+    t.match(await store.getChallenge('c99'), { id: 'c99', userId: 'u', conflicted: true })
+    await store.purgeExpired(10_000_000)
+    const after = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM "${prefix}challenges"`)
+    t.equal(Number(after.rows[0]!.n), 0, 'purged once expired')
   })
 }

@@ -64,7 +64,7 @@ t.test('state persists across close and reopen', async (t) => {
   })
   t.equal(await second.markEvent('ev', 5_000_000_000_000, 2000), false, 'dedup entry survived')
   t.same(await second.getChallenge('c1'), {
-    id: 'c1', userId: 'u1', identityId: 'i1', createdAt: 1000, expiresAt: 5_000_000_000_000, action: 'pay', authenticatedAt: 4_000_000_000_123
+    id: 'c1', userId: 'u1', identityId: 'i1', createdAt: 1000, expiresAt: 5_000_000_000_000, action: 'pay', authenticatedAt: 4_000_000_000_123, conflicted: false, closedAt: null
   })
   t.equal(await second.revokedBefore('u1', 2000), 3000)
   t.equal(await second.useToken('j1', 5_000_000_000_000, 2000), false, 'a used token stays used')
@@ -138,15 +138,22 @@ t.test("the guard's cache-miss read and the expiry sweep use indexes", async (t)
   t.match(due, /passbase_identities USING INDEX passbase_identities_expiring/, `expireDue: ${due}`)
   const claim = plan(q.claimable, { now: 5, limit: 10 })
   t.notMatch(claim, /SCAN p\b/, `claimChanges finds a user's older changes by index: ${claim}`)
+  const conflicts = plan(q.conflictOpen, { userId: 'u', now: 1 })
+  t.match(conflicts, /passbase_challenges USING INDEX passbase_challenges_user/, `a start finds the user's challenges by index: ${conflicts}`)
+  const closes = plan(`SELECT id FROM passbase_challenges WHERE ${q.closedBy}`, { identityId: 'i', at: 1 })
+  t.notMatch(closes, /SCAN passbase_challenges/, `an authentication finds the user's challenges by index: ${closes}`)
 })
 
-t.test('one challenge row per user however often they start (a new start removes the earlier)', async (t) => {
+t.test("a user's challenges are kept until they expire, then purged: storage follows the starts within challengeTtl", async (t) => {
   const db = new Database(join(dir, 'challenges.db'))
   t.teardown(() => { db.close() })
   const store = new SqliteStore({ database: db })
   await store.init()
   for (let i = 0; i < 200; i++) await store.createChallenge({ id: `c${i}`, userId: 'u', identityId: 'i', createdAt: i, expiresAt: 10_000_000, action: null })
   await store.createChallenge({ id: 'other', userId: 'v', identityId: 'j', createdAt: 1, expiresAt: 10_000_000, action: null })
-  t.same(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM passbase_challenges').get(), { n: 2 })
-  t.same(await store.getChallenge('c199'), { id: 'c199', userId: 'u', identityId: 'i', createdAt: 199, expiresAt: 10_000_000, action: null, authenticatedAt: null })
+  t.same(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM passbase_challenges').get(), { n: 201 })
+  t.same(db.prepare<[], { n: number }>("SELECT count(*) AS n FROM passbase_challenges WHERE user_id = 'u' AND conflicted").get(), { n: 200 }, 'all conflicted')
+  t.same(await store.getChallenge('c199'), { id: 'c199', userId: 'u', identityId: 'i', createdAt: 199, expiresAt: 10_000_000, action: null, authenticatedAt: null, conflicted: true, closedAt: null })
+  await store.purgeExpired(10_000_000)
+  t.same(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM passbase_challenges').get(), { n: 0 }, 'purged once expired')
 })

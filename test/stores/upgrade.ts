@@ -11,9 +11,11 @@ export async function checkUpgraded (t: Test, store: CompleteStore): Promise<voi
   }, 'links are kept (expiresAt: null)')
   t.equal(await store.markEvent('ev', 5_000_000_000_000, 3000), false, 'de-duplication entries are kept')
   t.equal(await store.getChallenge('c-old'), null, 'of several pending challenges of a user, the older ones are ended')
-  t.same(await store.getChallenge('c-new'), { id: 'c-new', userId: 'u1', identityId: 'i1', createdAt: 2000, expiresAt: 5_000_000_000_000, action: null, authenticatedAt: null })
+  t.same(await store.getChallenge('c-new'), {
+    id: 'c-new', userId: 'u1', identityId: 'i1', createdAt: 2000, expiresAt: 5_000_000_000_000, action: null, authenticatedAt: null, conflicted: false, closedAt: null
+  })
   await store.createChallenge({ id: 'c-3', userId: 'u1', identityId: 'i1', createdAt: 3000, expiresAt: 5_000_000_000_000, action: 'act' })
-  t.equal(await store.getChallenge('c-new'), null, 'and the v0.2 rules apply')
+  t.equal((await store.getChallenge('c-new'))?.conflicted, true, 'and the current rules apply (a start while another is open conflicts both)')
   t.equal((await store.getChallenge('c-3'))?.action, 'act', 'with the columns added since v0.1')
   t.equal((await store.applyUpdate('i1', { status: 'declined', score: 0.1, reason: null, providerUpdated: 101, expiresAt: 9000 }, 3000)).applied, true)
   t.equal((await store.readChanges(0, 10)).length, 1, 'changes are logged from the upgrade on')

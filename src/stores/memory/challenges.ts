@@ -5,13 +5,21 @@ interface StoredChallenge extends Challenge {
   used: boolean
 }
 
+/** Open at `now`: not consumed, not closed by an authentication, not expired (cancelled ones are deleted). */
+function isOpen (c: StoredChallenge, now: number): boolean {
+  return !c.used && c.authenticatedAt === null && c.closedAt === null && c.expiresAt > now
+}
+
 /**
- * MemoryStore's step-up challenges: one per user (a new one replaces the user's earlier),
- * indexed by id, by user and by identity. Synchronous: each call is atomic within a tick.
+ * MemoryStore's step-up challenges, indexed by id, by user and by identity, with the
+ * conflict rule: a challenge created while another of the user's is open makes all of
+ * them conflicted; an authentication closes every open challenge of the user created
+ * before it and satisfies one only when it was the only one and not conflicted.
+ * Synchronous: each call is atomic within a tick.
  */
 export class MemoryChallenges {
   private readonly byId = new Map<string, StoredChallenge>()
-  private readonly byUser = new Map<string, string>()
+  private readonly byUser = new Map<string, Set<string>>()
   private readonly byIdentity = new Map<string, Set<string>>()
 
   get size (): number {
@@ -19,13 +27,12 @@ export class MemoryChallenges {
   }
 
   create (challenge: NewChallenge): void {
-    const earlier = this.byUser.get(challenge.userId)
-    if (earlier !== undefined) this.drop(earlier)
-    this.byId.set(challenge.id, { ...challenge, authenticatedAt: null, used: false })
-    this.byUser.set(challenge.userId, challenge.id)
-    let ids = this.byIdentity.get(challenge.identityId)
-    if (ids === undefined) this.byIdentity.set(challenge.identityId, ids = new Set())
-    ids.add(challenge.id)
+    const open = this.openOf([challenge.userId], challenge.createdAt)
+    for (const c of open) c.conflicted = true
+    this.drop(challenge.id)
+    this.byId.set(challenge.id, { ...challenge, authenticatedAt: null, conflicted: open.length > 0, closedAt: null, used: false })
+    index(this.byUser, challenge.userId, challenge.id)
+    index(this.byIdentity, challenge.identityId, challenge.id)
   }
 
   get (id: string): Challenge | null {
@@ -33,17 +40,33 @@ export class MemoryChallenges {
     return c === undefined || c.used ? null : copy(c)
   }
 
-  /** The identity's challenge pending at `at` (the latest created) gets `authenticatedAt`; false when there is none. */
+  /** The user's own open challenge, if it is not conflicted, is deleted; true when it was. */
+  cancel (id: string, userId: string, now: number): boolean {
+    const c = this.byId.get(id)
+    if (c === undefined || c.userId !== userId || c.conflicted || !isOpen(c, now)) return false
+    this.drop(id)
+    return true
+  }
+
+  /**
+   * An authentication of the identity received at `at`: closes every open challenge of
+   * its user created before `at`; satisfies it (true) only when it was the only one and
+   * not conflicted, else marks each closed (false).
+   */
   satisfy (identityId: string, at: number): boolean {
-    let pending: StoredChallenge | undefined
+    const users = new Set<string>()
     for (const id of this.byIdentity.get(identityId) ?? []) {
       const c = this.byId.get(id)
-      if (c === undefined || c.used || c.authenticatedAt !== null || !(c.createdAt < at && at < c.expiresAt)) continue
-      if (pending === undefined || c.createdAt > pending.createdAt) pending = c
+      if (c !== undefined) users.add(c.userId)
     }
-    if (pending === undefined) return false
-    pending.authenticatedAt = at
-    return true
+    const open = this.openOf(users, at).filter((c) => c.createdAt < at)
+    const only = open.length === 1 ? open[0] : undefined
+    if (only !== undefined && !only.conflicted) {
+      only.authenticatedAt = at
+      return true
+    }
+    for (const c of open) c.closedAt = at
+    return false
   }
 
   consume (id: string, userId: string, now: number): ConsumeResult {
@@ -56,23 +79,43 @@ export class MemoryChallenges {
   }
 
   forgetUser (userId: string): void {
-    const id = this.byUser.get(userId)
-    if (id !== undefined) this.drop(id)
+    for (const id of [...this.byUser.get(userId) ?? []]) this.drop(id)
   }
 
   purge (now: number): void {
     for (const [id, c] of this.byId) if (c.expiresAt <= now) this.drop(id)
   }
 
+  private openOf (users: Iterable<string>, now: number): StoredChallenge[] {
+    const out: StoredChallenge[] = []
+    for (const user of users) {
+      for (const id of this.byUser.get(user) ?? []) {
+        const c = this.byId.get(id)
+        if (c !== undefined && isOpen(c, now)) out.push(c)
+      }
+    }
+    return out
+  }
+
   private drop (id: string): void {
     const c = this.byId.get(id)
     if (c === undefined) return
     this.byId.delete(id)
-    if (this.byUser.get(c.userId) === id) this.byUser.delete(c.userId)
-    const ids = this.byIdentity.get(c.identityId)
-    ids?.delete(id)
-    if (ids?.size === 0) this.byIdentity.delete(c.identityId)
+    unindex(this.byUser, c.userId, id)
+    unindex(this.byIdentity, c.identityId, id)
   }
+}
+
+function index (map: Map<string, Set<string>>, key: string, id: string): void {
+  let ids = map.get(key)
+  if (ids === undefined) map.set(key, ids = new Set())
+  ids.add(id)
+}
+
+function unindex (map: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = map.get(key)
+  ids?.delete(id)
+  if (ids?.size === 0) map.delete(key)
 }
 
 function copy (c: StoredChallenge): Challenge {
@@ -83,6 +126,8 @@ function copy (c: StoredChallenge): Challenge {
     createdAt: c.createdAt,
     expiresAt: c.expiresAt,
     action: c.action,
-    authenticatedAt: c.authenticatedAt
+    authenticatedAt: c.authenticatedAt,
+    conflicted: c.conflicted,
+    closedAt: c.closedAt
   }
 }

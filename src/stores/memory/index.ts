@@ -148,6 +148,10 @@ export class MemoryStore implements CompleteStore {
     return this.challenges.get(id)
   }
 
+  async cancelChallenge (id: string, userId: string, now: number): Promise<boolean> {
+    return this.challenges.cancel(id, userId, now)
+  }
+
   async recordAuthentication (identityId: string, at: number, eventKey: string, eventExpiresAt: number): Promise<AuthenticationResult> {
     if (!this.mark(eventKey, eventExpiresAt, at)) return 'duplicate'
     return this.challenges.satisfy(identityId, at) ? 'satisfied' : 'unmatched'

@@ -105,6 +105,7 @@ export class PostgresStore implements CompleteStore {
 
   async createChallenge (challenge: NewChallenge): Promise<void> { await this.ops.createChallenge(challenge) }
   async getChallenge (id: string): Promise<Challenge | null> { return await this.ops.getChallenge(id) }
+  async cancelChallenge (id: string, userId: string, now: number): Promise<boolean> { return await this.ops.cancelChallenge(id, userId, now) }
   async recordAuthentication (identityId: string, at: number, eventKey: string, eventExpiresAt: number): Promise<AuthenticationResult> {
     return await this.ops.recordAuthentication(identityId, at, eventKey, eventExpiresAt)
   }

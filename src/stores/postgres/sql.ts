@@ -17,6 +17,9 @@ const renamed = (columns: string, alias: string, prefix: string): string =>
 const notify = (from: string): string =>
   `SELECT pg_notify($channel, json_build_object('kind', 'user', 'userId', user_id)::text) FROM ${from}`
 
+/** First key of the per-user advisory lock of the challenge rules ('chal'). */
+const CHALLENGE_LOCK = 0x6368616c
+
 export function postgresStatements (t: Tables) {
   const q = sharedQueries(t, { greatest: 'GREATEST', order: 'seq' })
   const { identity, change, outbox } = q.columns
@@ -50,19 +53,21 @@ export function postgresStatements (t: Tables) {
     hasEvent: q.hasEvent,
     useToken: `${q.useToken} RETURNING 1 AS one`,
 
-    endChallenges: q.endChallenges,
+    // the challenge rules of one user run one at a time: a transaction-scoped advisory lock
+    // per user (taken before reading the user's challenges, so the read sees every commit
+    // before it); cancel and consume are single conditional statements under row locks
+    lockUser: `SELECT 1 AS one FROM pg_advisory_xact_lock(${CHALLENGE_LOCK}, hashtext($userId))`,
+    lockUsersOf: `SELECT count(pg_advisory_xact_lock(${CHALLENGE_LOCK}, hashtext(u.user_id))) AS locked
+      FROM (SELECT DISTINCT user_id FROM ${t.challenges} WHERE identity_id = $identityId ORDER BY user_id) AS u`,
+    conflictOpen: `${q.conflictOpen} RETURNING 1 AS one`,
     insertChallenge: q.insertChallenge,
     getChallenge: q.getChallenge,
+    cancelChallenge: `${q.cancelChallenge} RETURNING 1 AS one`,
     challengeState: q.challengeState,
     consume: q.consume,
-    // the key is recorded and, only when it was new, the pending challenge satisfied; a
-    // concurrent authentication of the same challenge waits for the row and then finds
-    // it satisfied (the re-checked condition fails): one authentication, one challenge
-    recordAuthentication: `WITH mark AS (${q.markEvent} RETURNING 1 AS one),
-      upd AS (UPDATE ${t.challenges} SET authenticated_at = $at
-        WHERE id = (${q.pendingChallenge}) AND NOT used AND authenticated_at IS NULL AND EXISTS (SELECT 1 FROM mark)
-        RETURNING 1 AS one)
-      SELECT (SELECT count(*) FROM mark) AS marked, (SELECT count(*) FROM upd) AS satisfied`,
+    closedBy: `SELECT id, conflicted FROM ${t.challenges} WHERE ${q.closedBy} ORDER BY id FOR UPDATE`,
+    close: `UPDATE ${t.challenges} SET closed_at = $at WHERE ${q.closedBy}`,
+    satisfy: q.satisfy,
     revoke: q.revoke,
     revokedBefore: q.revokedBefore,
 

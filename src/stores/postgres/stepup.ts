@@ -1,6 +1,6 @@
 import { logged } from '../sql/plan.js'
-import { num, refusalOf, toChallenge, type ChallengeRow, type ChallengeStateRow } from '../sql/rows.js'
-import type { AuthenticationResult, ConsumeResult, DeliveryStore, StepUpStore } from '../types.js'
+import { flag, num, refusalOf, toChallenge, type ChallengeRow, type ChallengeStateRow } from '../sql/rows.js'
+import type { AuthenticationResult, ConsumeResult, DeliveryStore, NewChallenge, StepUpStore } from '../types.js'
 import type { SqlClient } from './client.js'
 import { appendChanges } from './log.js'
 import type { PostgresStatements } from './sql.js'
@@ -23,27 +23,41 @@ export function stepUpOperations (db: SqlClient, s: PostgresStatements, channel:
     return { ok: false, reason: refusalOf(await state(id), userId, now) ?? 'used' }
   }
 
+  /** Under the user's lock: conflict the user's open challenges, if any, and the new one with them. */
+  async function createChallenge (challenge: NewChallenge): Promise<void> {
+    await db.transaction(async (r) => {
+      await r.rows(s.lockUser, { userId: challenge.userId })
+      const conflicted = (await r.rows(s.conflictOpen, { userId: challenge.userId, now: challenge.createdAt })).length > 0
+      await r.rows(s.insertChallenge, { ...challenge, conflicted })
+    })
+  }
+
+  /** The key recorded, then under the user's lock: satisfy the only open challenge, or close them all. */
+  async function recordAuthentication (identityId: string, at: number, key: string, expiresAt: number): Promise<AuthenticationResult> {
+    return await db.transaction(async (r): Promise<AuthenticationResult> => {
+      if ((await r.rows(s.markEvent, { key, expiresAt, now: at })).length !== 1) return 'duplicate'
+      await r.rows(s.lockUsersOf, { identityId })
+      const open = await r.rows<{ id: string, conflicted: boolean }>(s.closedBy, { identityId, at })
+      const only = open.length === 1 ? open[0] : undefined
+      if (only !== undefined && !flag(only.conflicted)) {
+        await r.rows(s.satisfy, { id: only.id, at })
+        return 'satisfied'
+      }
+      if (open.length > 0) await r.rows(s.close, { identityId, at })
+      return 'unmatched'
+    })
+  }
+
   return {
     hasEvent: async (key, now) => (await db.run.rows(s.hasEvent, { key, now })).length > 0,
     markEvent: async (key, expiresAt, now) => (await db.run.rows(s.markEvent, { key, expiresAt, now })).length === 1,
-
-    // the unique index on pending challenges makes a concurrent creation for the same
-    // user fail; the transaction is then run again and ends the other one
-    createChallenge: async (challenge) => {
-      await db.transaction(async (r) => {
-        await r.rows(s.endChallenges, { userId: challenge.userId })
-        await r.rows(s.insertChallenge, challenge)
-      })
-    },
+    createChallenge,
     getChallenge: async (id) => {
       const [row] = await db.run.rows<ChallengeRow>(s.getChallenge, { id })
       return row === undefined ? null : toChallenge(row)
     },
-    recordAuthentication: async (identityId, at, key, expiresAt): Promise<AuthenticationResult> => {
-      const [row] = await db.run.rows<{ marked: number | string, satisfied: number | string }>(s.recordAuthentication, { identityId, at, key, expiresAt, now: at })
-      if (row === undefined || num(row.marked) === 0) return 'duplicate'
-      return num(row.satisfied) === 1 ? 'satisfied' : 'unmatched'
-    },
+    cancelChallenge: async (id, userId) => (await db.run.rows(s.cancelChallenge, { id, userId })).length === 1,
+    recordAuthentication,
     consumeChallenge,
 
     revokeUser: async (userId, notBefore, expiresAt, now) => {

@@ -28,6 +28,9 @@ export function supersedesSql (alias: string): string {
 
 const APPROVED_NOW = "status = 'approved' AND (expires_at IS NULL OR expires_at > $now)"
 
+/** A step-up challenge open at $now. */
+const OPEN = 'NOT used AND authenticated_at IS NULL AND closed_at IS NULL AND expires_at > $now'
+
 /** Once per key until it expires: the statement writes a row only when the key is new or its entry expired. */
 function markOnce (table: string, key: string): string {
   return `INSERT INTO ${table} AS m (${key}, expires_at) VALUES ($${key.replace(/"/g, '')}, $expiresAt)
@@ -59,18 +62,24 @@ export function sharedQueries (t: Tables, d: SqlDialect) {
     hasEvent: `SELECT 1 AS one FROM ${t.events} WHERE "key" = $key AND expires_at > $now`,
     useToken: markOnce(t.tokens, 'jti'),
 
-    // step-up
-    endChallenges: `DELETE FROM ${t.challenges} WHERE user_id = $userId`,
-    insertChallenge: `INSERT INTO ${t.challenges} (id, user_id, identity_id, created_at, expires_at, action, authenticated_at, used)
-      VALUES ($id, $userId, $identityId, $createdAt, $expiresAt, $action, NULL, FALSE)`,
+    // step-up: a challenge is open at $now while not consumed, not closed by an
+    // authentication and not expired (a cancelled one is deleted)
+    conflictOpen: `UPDATE ${t.challenges} SET conflicted = TRUE WHERE user_id = $userId AND ${OPEN}`,
+    // $conflicted: SQLite binds 1 or 0 (it has no boolean), PostgreSQL a boolean
+    insertChallenge: `INSERT INTO ${t.challenges} (id, user_id, identity_id, created_at, expires_at, action, authenticated_at, used, conflicted, closed_at)
+      VALUES ($id, $userId, $identityId, $createdAt, $expiresAt, $action, NULL, FALSE, $conflicted, NULL)`,
     getChallenge: `SELECT ${CHALLENGE_COLUMNS} FROM ${t.challenges} WHERE id = $id AND NOT used`,
+    cancelChallenge: `DELETE FROM ${t.challenges}
+      WHERE id = $id AND user_id = $userId AND NOT conflicted AND NOT used AND authenticated_at IS NULL AND closed_at IS NULL`,
     consume: `UPDATE ${t.challenges} SET used = TRUE
-      WHERE id = $id AND user_id = $userId AND NOT used AND expires_at > $now AND authenticated_at IS NOT NULL
+      WHERE id = $id AND user_id = $userId AND NOT used AND NOT conflicted AND closed_at IS NULL AND expires_at > $now AND authenticated_at IS NOT NULL
       RETURNING ${CHALLENGE_COLUMNS}`,
-    challengeState: `SELECT user_id, used, expires_at, authenticated_at FROM ${t.challenges} WHERE id = $id`,
-    pendingChallenge: `SELECT id FROM ${t.challenges}
-      WHERE identity_id = $identityId AND NOT used AND authenticated_at IS NULL AND created_at < $at AND expires_at > $at
-      ORDER BY created_at DESC LIMIT 1`,
+    challengeState: `SELECT user_id, used, expires_at, authenticated_at, conflicted, closed_at FROM ${t.challenges} WHERE id = $id`,
+    // what an authentication of $identityId received at $at closes: the open challenges
+    // created before it of the users with a challenge naming the identity
+    closedBy: `user_id IN (SELECT user_id FROM ${t.challenges} WHERE identity_id = $identityId)
+      AND created_at < $at AND ${OPEN.replace('$now', '$at')}`,
+    satisfy: `UPDATE ${t.challenges} SET authenticated_at = $at WHERE id = $id`,
     revoke: `INSERT INTO ${t.revocations} AS r (user_id, not_before, expires_at) VALUES ($userId, $notBefore, $expiresAt)
       ON CONFLICT (user_id) DO UPDATE SET not_before = ${d.greatest}(r.not_before, excluded.not_before),
         expires_at = ${d.greatest}(r.expires_at, excluded.expires_at)`,

@@ -7,6 +7,8 @@ import type { Challenge, ChangeEntry, ChangeType, IdentityStatus, PendingChange,
  */
 
 type Int = number | string
+/** a boolean column: PostgreSQL returns a boolean, SQLite 0 or 1 */
+type Flag = boolean | number
 
 export interface IdentityRow {
   identity_id: string
@@ -27,14 +29,18 @@ export interface ChallengeRow {
   expires_at: Int
   action: string | null
   authenticated_at: Int | null
+  conflicted: Flag
+  closed_at: Int | null
 }
 
 /** What decides why a challenge was not consumed. */
 export interface ChallengeStateRow {
   user_id: string
-  used: boolean | number
+  used: Flag
   expires_at: Int
   authenticated_at: Int | null
+  conflicted: Flag
+  closed_at: Int | null
 }
 
 export interface ChangeRow {
@@ -65,7 +71,7 @@ export interface OutboxRow {
 }
 
 export const IDENTITY_COLUMNS = 'identity_id, user_id, status, score, reason, provider_updated, linked_at, expires_at'
-export const CHALLENGE_COLUMNS = 'id, user_id, identity_id, created_at, expires_at, action, authenticated_at'
+export const CHALLENGE_COLUMNS = 'id, user_id, identity_id, created_at, expires_at, action, authenticated_at, conflicted, closed_at'
 export const CHANGE_COLUMNS = 'seq, id, at, type, subject, identity_id, from_status, to_status, score, reason, prev_hash, hash'
 export const OUTBOX_COLUMNS = 'id, seq, at, user_id, identity_id, from_status, to_status, score, attempts'
 
@@ -80,6 +86,10 @@ export function sqlLimit (limit: number): number {
 
 function numOrNull (value: Int | null): number | null {
   return value === null ? null : num(value)
+}
+
+export function flag (value: Flag): boolean {
+  return value === true || value === 1
 }
 
 export function toRecord (row: IdentityRow): VerificationRecord {
@@ -103,7 +113,9 @@ export function toChallenge (row: ChallengeRow): Challenge {
     createdAt: num(row.created_at),
     expiresAt: num(row.expires_at),
     action: row.action,
-    authenticatedAt: numOrNull(row.authenticated_at)
+    authenticatedAt: numOrNull(row.authenticated_at),
+    conflicted: flag(row.conflicted),
+    closedAt: numOrNull(row.closed_at)
   }
 }
 
@@ -142,6 +154,13 @@ export function toPending (row: OutboxRow): PendingChange {
 export function refusalOf (row: ChallengeStateRow | undefined, userId: string, now: number): ConsumeRefusal | null {
   const state = row === undefined
     ? undefined
-    : { userId: row.user_id, used: row.used === true || row.used === 1, expiresAt: num(row.expires_at), authenticatedAt: numOrNull(row.authenticated_at) }
+    : {
+        userId: row.user_id,
+        used: flag(row.used),
+        expiresAt: num(row.expires_at),
+        authenticatedAt: numOrNull(row.authenticated_at),
+        conflicted: flag(row.conflicted),
+        closedAt: numOrNull(row.closed_at)
+      }
   return refusalOfState(state, userId, now)
 }

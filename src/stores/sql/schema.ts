@@ -41,9 +41,11 @@ const TABLES: ReadonlyArray<[TableRole, string[]]> = [
   ['identities', ['identity_id text PRIMARY KEY', 'user_id text NOT NULL', 'status text NOT NULL', 'score real', 'reason text',
     'provider_updated int NOT NULL DEFAULT 0', 'linked_at int NOT NULL', '+expires_at int', 'seq serial']],
   ['events', ['key text PRIMARY KEY', 'expires_at int NOT NULL']],
-  // `used`: consumed, or ended by a newer challenge of the same user
+  // `used`: consumed; `conflicted`: created while another of the user's was open, or open when
+  // another was created; `closed_at`: an authentication closed it without satisfying it
   ['challenges', ['id text PRIMARY KEY', 'user_id text NOT NULL', 'identity_id text NOT NULL', 'created_at int NOT NULL',
-    'expires_at int NOT NULL', 'used bool NOT NULL DEFAULT FALSE', '+action text', '+authenticated_at int']],
+    'expires_at int NOT NULL', 'used bool NOT NULL DEFAULT FALSE', '+action text', '+authenticated_at int',
+    '+conflicted bool NOT NULL DEFAULT FALSE', '+closed_at int']],
   ['revocations', ['user_id text PRIMARY KEY', 'not_before int NOT NULL', 'expires_at int NOT NULL']],
   ['tokens', ['jti text PRIMARY KEY', 'expires_at int NOT NULL']],
   ['changes', ['seq int PRIMARY KEY', 'id text NOT NULL', 'at int NOT NULL', 'type text NOT NULL', 'subject text NOT NULL',
@@ -75,8 +77,8 @@ const INDEXES: Index[] = [
   { name: 'events_expires', on: 'events', columns: 'expires_at' },
   { name: 'challenges_expires', on: 'challenges', columns: 'expires_at' },
   { name: 'challenges_identity', on: 'challenges', columns: 'identity_id' },
-  // at most one pending challenge per user, enforced by the database
-  { name: 'challenges_pending', on: 'challenges', columns: 'user_id', unique: true, where: 'NOT used' },
+  // a user's challenges: the conflict rule at creation, and an authentication's closing
+  { name: 'challenges_user', on: 'challenges', columns: 'user_id' },
   { name: 'user_revocations_expires', on: 'revocations', columns: 'expires_at' },
   { name: 'used_tokens_expires', on: 'tokens', columns: 'expires_at' },
   { name: 'outbox_seq', on: 'outbox', columns: 'seq' },
@@ -96,9 +98,10 @@ export function createTables (t: Tables, d: DialectTypes): string[] {
 }
 
 /**
- * What brings tables of v0.1 up to date: the columns added since (given the columns
- * each table has), and ending all but the latest of a user's unused challenges, which
- * the unique index on pending challenges requires.
+ * What brings older tables up to date: the columns added since (given the columns each
+ * table has) and, when the challenges table gets columns, ending all but the latest of
+ * each user's unused challenges (v0.1 kept several; an open challenge that nothing marked
+ * conflicted must be the user's only one).
  */
 export function upgradeTables (t: Tables, d: DialectTypes, existing: (role: TableRole) => ReadonlySet<string>): string[] {
   const out: string[] = []
@@ -117,9 +120,14 @@ export function upgradeTables (t: Tables, d: DialectTypes, existing: (role: Tabl
   return out
 }
 
-/** CREATE INDEX IF NOT EXISTS for every index, and the chain's head row. */
+/** Indexes of earlier versions that no longer exist: v0.2's one-open-challenge-per-user unique index. */
+const DROPPED_INDEXES = ['challenges_pending']
+
+/** DROP INDEX for the indexes of earlier versions, CREATE INDEX IF NOT EXISTS for every index, and the chain's head row. */
 export function createIndexes (t: Tables): string[] {
+  const qualified = (name: string): string => t.schema === undefined ? t.index(name) : `"${t.schema}".${t.index(name)}`
   return [
+    ...DROPPED_INDEXES.map((name) => `DROP INDEX IF EXISTS ${qualified(name)}`),
     ...INDEXES.map((i) => `CREATE ${i.unique === true ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${t.index(i.name)} ON ${t[i.on]} (${i.columns})${i.where === undefined ? '' : ` WHERE ${i.where}`}`),
     `INSERT INTO ${t.head} (id, seq, hash) VALUES (1, 0, '${GENESIS_HASH}') ON CONFLICT (id) DO NOTHING`
   ]

@@ -29,6 +29,7 @@ const PARAM_TYPES: Readonly<Record<string, string>> = {
   nextAt: 'int8',
   seq: 'int8',
   score: 'float8',
+  conflicted: 'bool',
   // batches (unnest)
   userIds: 'text[]',
   salts: 'text[]',

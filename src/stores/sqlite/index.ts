@@ -71,6 +71,7 @@ export class SqliteStore implements CompleteStore {
 
   async createChallenge (challenge: NewChallenge): Promise<void> { this.operations().createChallenge(challenge) }
   async getChallenge (id: string): Promise<Challenge | null> { return this.operations().getChallenge(id) }
+  async cancelChallenge (id: string, userId: string, now: number): Promise<boolean> { return this.operations().cancelChallenge(id, userId, now) }
   async recordAuthentication (identityId: string, at: number, eventKey: string, eventExpiresAt: number): Promise<AuthenticationResult> {
     return this.operations().recordAuthentication(identityId, at, eventKey, eventExpiresAt)
   }

@@ -1,35 +1,49 @@
 import type Database from 'better-sqlite3'
 import { logged } from '../sql/plan.js'
 import type { SharedQueries } from '../sql/queries.js'
-import { refusalOf, toChallenge, type ChallengeRow, type ChallengeStateRow } from '../sql/rows.js'
+import { flag, refusalOf, toChallenge, type ChallengeRow, type ChallengeStateRow } from '../sql/rows.js'
 import type { Tables } from '../sql/names.js'
 import type { AuthenticationResult, ConsumeResult, DeliveryStore, NewChallenge, StepUpStore } from '../types.js'
 import type { Append, Params, Sync } from './log.js'
 
 export type SqliteStepUp = { [K in keyof (StepUpStore & DeliveryStore)]: Sync<(StepUpStore & DeliveryStore)[K]> }
 
-/** De-duplication, challenges, authentications, revocations and single-use tokens. */
+/**
+ * De-duplication, challenges, authentications, revocations and single-use tokens. The
+ * challenge rules (conflicts at creation, what an authentication closes and satisfies)
+ * run in immediate transactions: one writer at a time across every process on the file.
+ */
 export function stepUpOperations (db: Database.Database, t: Tables, q: SharedQueries, append: Append): SqliteStepUp {
   const markEvent = db.prepare<Params>(q.markEvent)
   const hasEvent = db.prepare<Params, { one: number }>(q.hasEvent)
-  const endChallenges = db.prepare<Params>(q.endChallenges)
+  const conflictOpen = db.prepare<Params>(q.conflictOpen)
   const insertChallenge = db.prepare<Params>(q.insertChallenge)
   const getChallenge = db.prepare<Params, ChallengeRow>(q.getChallenge)
+  const cancelChallenge = db.prepare<Params>(q.cancelChallenge)
   const consume = db.prepare<Params, ChallengeRow>(q.consume)
   const challengeState = db.prepare<Params, ChallengeStateRow>(q.challengeState)
-  const satisfy = db.prepare<Params>(`UPDATE ${t.challenges} SET authenticated_at = $at WHERE id = (${q.pendingChallenge})`)
+  const closedBy = db.prepare<Params, { id: string, conflicted: number }>(`SELECT id, conflicted FROM ${t.challenges} WHERE ${q.closedBy}`)
+  const close = db.prepare<Params>(`UPDATE ${t.challenges} SET closed_at = $at WHERE ${q.closedBy}`)
+  const satisfy = db.prepare<Params>(q.satisfy)
   const revoke = db.prepare<Params>(q.revoke)
   const revokedBefore = db.prepare<Params, { not_before: number }>(q.revokedBefore)
   const useToken = db.prepare<Params>(q.useToken)
 
   const createChallenge = db.transaction((c: NewChallenge): void => {
-    endChallenges.run({ userId: c.userId })
-    insertChallenge.run({ ...c })
+    const conflicted = conflictOpen.run({ userId: c.userId, now: c.createdAt }).changes > 0
+    insertChallenge.run({ ...c, conflicted: conflicted ? 1 : 0 })
   })
 
   const recordAuthentication = db.transaction((identityId: string, at: number, key: string, expiresAt: number): AuthenticationResult => {
     if (markEvent.run({ key, expiresAt, now: at }).changes !== 1) return 'duplicate'
-    return satisfy.run({ identityId, at }).changes === 1 ? 'satisfied' : 'unmatched'
+    const open = closedBy.all({ identityId, at })
+    const only = open.length === 1 ? open[0] : undefined
+    if (only !== undefined && !flag(only.conflicted)) {
+      satisfy.run({ id: only.id, at })
+      return 'satisfied'
+    }
+    if (open.length > 0) close.run({ identityId, at })
+    return 'unmatched'
   })
 
   const consumeChallenge = db.transaction((id: string, userId: string, now: number): ConsumeResult => {
@@ -54,6 +68,7 @@ export function stepUpOperations (db: Database.Database, t: Tables, q: SharedQue
       const row = getChallenge.get({ id })
       return row === undefined ? null : toChallenge(row)
     },
+    cancelChallenge: (id, userId, now) => cancelChallenge.run({ id, userId, now }).changes === 1,
     recordAuthentication: (identityId, at, key, expiresAt) => recordAuthentication.immediate(identityId, at, key, expiresAt),
     consumeChallenge: (id, userId, now) => consumeChallenge.immediate(id, userId, now),
     revokeUser: (userId, notBefore, expiresAt, now) => { revokeUser.immediate(userId, notBefore, expiresAt, now) },

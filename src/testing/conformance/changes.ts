@@ -57,6 +57,7 @@ export const changeCases: ConformanceCase[] = [
       const c = challengeOf(id('challenge'), u, i, now)
       await store.createChallenge(c)
       await store.consumeChallenge(c.id, u, now + 1) // pending: no entry
+      await store.cancelChallenge(c.id, u, now + 1) // (so that the next one does not conflict with it)
       await satisfied(store, challengeOf(c.id + '-2', u, i, now + 2), now + 3, id('event'))
       assert.equal((await store.consumeChallenge(c.id + '-2', u, now + 4)).ok, true)
       await store.consumeChallenge(c.id + '-2', u, now + 5) // used: no entry

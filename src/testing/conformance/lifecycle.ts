@@ -54,7 +54,7 @@ export const lifecycleCases: ConformanceCase[] = [
       assert.equal(await store.getChallenge(oldChallenge.id), null, 'the expired challenge was removed')
       const consumed = await store.consumeChallenge(oldChallenge.id, oldChallenge.userId, now + 50)
       assert.ok(!consumed.ok && (consumed.reason === 'missing' || consumed.reason === 'expired'), 'a purged challenge cannot be consumed')
-      assert.deepStrictEqual(await store.getChallenge(liveChallenge.id), { ...liveChallenge, authenticatedAt: null }, 'a live challenge is kept')
+      assert.deepStrictEqual(await store.getChallenge(liveChallenge.id), { ...liveChallenge, authenticatedAt: null, conflicted: false, closedAt: null }, 'a live challenge is kept')
       assert.equal(await store.revokedBefore(oldUser, now + 50), null, 'the expired revocation was removed')
       assert.equal(await store.revokedBefore(liveUser, now + 50), now, 'a live revocation is kept')
       assert.equal(await store.useToken(oldJti, now + 300, now + 50), true, 'the expired token entry was removed')

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { CompleteStore, UpdateResult } from '../../stores/types.js'
 import { assertChainVerifies } from './changes.js'
-import { approvals, base, challengeOf, checkUpdateChain, count, linkOk, linkWith, satisfied, shuffle, update, type ConformanceCase } from './fixtures.js'
+import { approvals, base, challengeOf, checkUpdateChain, count, linkOk, linkWith, shuffle, update, type ConformanceCase } from './fixtures.js'
 
 /** Another instance, and `pick(k)`: the two instances in turn. */
 async function pair (store: CompleteStore, another: () => Promise<CompleteStore>): Promise<{ other: CompleteStore, pick: (k: number) => CompleteStore }> {
@@ -65,9 +65,13 @@ export const sharedCases: ConformanceCase[] = [
       const consumed = await Promise.all(Array.from({ length: 10 }, async (_, k) => await pick(k).consumeChallenge(challenge.id, owner, now + 2)))
       assert.equal(count(consumed, (r) => r.ok), 1, 'across instances exactly one consumeChallenge succeeds')
       const next = challengeOf(id('challenge'), owner, identity, now + 3)
-      await satisfied(other, next, now + 4, id('event'))
+      await other.createChallenge(next)
       await store.createChallenge(challengeOf(id('challenge'), owner, identity, now + 5))
-      assert.equal(await other.getChallenge(next.id), null, 'a challenge created on one instance ends the one created on the other')
+      assert.equal((await other.getChallenge(next.id))?.conflicted, true, 'a challenge created on one instance conflicts the open one created on the other')
+      const racing = Array.from({ length: 6 }, (_, k) => challengeOf(id('challenge'), owner, id('identity'), now + 6 + k))
+      await Promise.all(racing.map(async (c, k) => { await pick(k).createChallenge(c) }))
+      const raced = await Promise.all(racing.map(async (c) => await store.getChallenge(c.id)))
+      assert.equal(count(raced, (c) => c?.conflicted === true), racing.length, 'concurrent starts on two instances conflict each other')
       await other.revokeUser(owner, now, now + 1000, now)
       assert.equal(await store.revokedBefore(owner, now), now, 'revocation seen by the other instance')
       const jti = id('jti')
