@@ -21,8 +21,16 @@ export interface StepUpDialog {
   focusLogin: () => void
   /** the provider's flow is open above the dialog: it has the keyboard */
   providerOpen: (open: boolean) => void
+  /**
+   * Another step-up was started for the account: say so, offer to end every step-up
+   * session (`endAll`), and turn Cancel into Close. The dialog stays until it is closed.
+   */
+  conflict: (endAll: () => Promise<void>) => void
   close: () => void
 }
+
+export const CONFLICT_MESSAGE = 'Another step-up was started for this account, so this one was stopped. ' +
+  'If that was not you, someone else may be signed in to your account: end every step-up session now, then sign out everywhere.'
 
 let dialogs = 0
 
@@ -128,6 +136,23 @@ export function openDialog (options: StepUpOptions, onCancel: () => void): StepU
     },
     providerOpen (open) {
       provider = open
+    },
+    conflict (endAll) {
+      slot.hidden = true
+      say(CONFLICT_MESSAGE, 'error')
+      const end = element('button', { type: 'button', class: 'passbase-stepup-end-all', 'data-testid': 'passbase-stepup-end-all' }, 'End every step-up session')
+      end.addEventListener('click', () => {
+        end.disabled = true
+        endAll().then(() => {
+          say('Every step-up session of this account was ended. Sign out everywhere and change your password if it was not you.', 'info')
+        }, () => {
+          end.disabled = false
+          say('The step-up sessions could not be ended. Try again.', 'error')
+        })
+      })
+      actions.appendChild(end)
+      actions.appendChild(cancel)
+      cancel.textContent = 'Close'
     },
     close () {
       trap.release()

@@ -2,7 +2,7 @@ import { actionDetails, actionSummary } from './action.js'
 import { buttonError, CANCELLED, FACE_MISMATCH } from './button-callbacks.js'
 import { providerButton } from './button-loader.js'
 import { openDialog } from './dialog.js'
-import { aborted, clientError } from './errors.js'
+import { aborted, clientError, isPassbaseClientError } from './errors.js'
 import { permanent, type Http } from './http.js'
 import type { StatusApi } from './status.js'
 import type { PassbaseClientError, PassbaseClientOptions, StepUpOptions } from './types.js'
@@ -12,7 +12,15 @@ import { nextDelay, sleep, type Poll } from './util.js'
  * The step-up from the page's side: `POST /reauth/start` (bound to an action when the
  * refusal named one), the provider's login button in the dialog, then
  * `POST /reauth/complete` until it answers 200 (it has set the HttpOnly step-up cookie).
+ * A step-up that ends otherwise (Cancel, Escape, the caller's signal, a failure) cancels
+ * its challenge (`POST /reauth/cancel`) before the dialog goes, so that the next start does
+ * not conflict with it.
+ * When another step-up was started for the account (410 FST_PASSBASE_STEP_UP_CONFLICT),
+ * the dialog says so and offers to end every step-up session (`DELETE /reauth`) until the
+ * user closes it.
  */
+
+const STEP_UP_CONFLICT = 'FST_PASSBASE_STEP_UP_CONFLICT'
 
 interface Challenge {
   challengeId: string
@@ -62,7 +70,13 @@ export function createStepUp (deps: StepUpDeps): (opts?: StepUpOptions) => Promi
       api.config(),
       api.status()
     ])
-    const { button, publishableKey } = await providerButton(cfg, options.buttonScriptUrl)
+    const cancel = async (): Promise<void> => {
+      await http.call('POST', prefix + '/reauth/cancel', { challengeId: challenge.challengeId }).then(() => {}, () => {})
+    }
+    const { button, publishableKey } = await providerButton(cfg, options.buttonScriptUrl).catch(async (err: unknown) => {
+      await cancel()
+      throw err
+    })
     // the details the challenge is bound to, as the server echoed them, else the refusal's
     const action = actionDetails(challenge.action) ?? opts.action
     const view: StepUpOptions = { ...opts, ...(action !== undefined ? { action } : {}) }
@@ -77,6 +91,7 @@ export function createStepUp (deps: StepUpDeps): (opts?: StepUpOptions) => Promi
     const onAbort = (): void => { abandon(aborted()) }
     const dialog = openDialog(view, () => { abandon(clientError(CANCELLED, 'The user cancelled the re-authentication')) })
     opts.signal?.addEventListener('abort', onAbort, { once: true })
+    let completed = false
     try {
       if (isAborted(opts.signal)) throw aborted()
       await new Promise<string>((resolve, reject) => {
@@ -111,9 +126,21 @@ export function createStepUp (deps: StepUpDeps): (opts?: StepUpOptions) => Promi
         fail = reject
         complete(challenge.challengeId, stop.signal).then(resolve, reject)
       })
+      completed = true
+    } catch (err) {
+      if (isPassbaseClientError(err) && err.code === STEP_UP_CONFLICT && !isAborted(opts.signal)) {
+        // the dialog explains until it is closed (Close, Escape or the caller's signal)
+        await new Promise<void>((resolve) => {
+          fail = () => { resolve() }
+          dialog.conflict(async () => { await http.call('DELETE', prefix + '/reauth') })
+        })
+      }
+      throw err
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
       stop.abort()
+      // before the dialog goes: a retry the user starts next must find it cancelled
+      if (!completed) await cancel()
       dialog.close()
     }
   }

@@ -8,14 +8,19 @@ import { actionIdOf } from '../../src/step-up/action.js'
  * step-up): what the browser helper sees over HTTP, nothing more. Users are named by the
  * `x-user` header. `POST /payout` is a bound route (`action` = type, amount, payee),
  * `GET /statement` an unbound one. `authenticate(user)` plays the provider's
- * `IDENTITY_AUTHENTICATED` webhook. The real plugin is exercised by test/e2e/.
+ * `IDENTITY_AUTHENTICATED` webhook, with the challenge rule: a start while another of the
+ * user's challenges is open conflicts them all; an authentication satisfies the only open
+ * one when it is not conflicted, else closes them. The real plugin is exercised by test/e2e/.
  */
 
 interface Challenge {
   id: string
   user: string
   actionId: string | null
-  state: 'pending' | 'authenticated' | 'gone'
+  /** pending: open; closed: an authentication closed it without satisfying it */
+  state: 'pending' | 'authenticated' | 'closed' | 'gone'
+  /** started while another of the user's was open (or open when another started): never completes */
+  conflicted: boolean
 }
 
 interface Token {
@@ -84,9 +89,10 @@ export async function contractServer () {
     if (!requireJson(request, reply)) return reply
     starts.push(request.body)
     const user = userOf(request)
-    for (const c of challenges.values()) if (c.user === user && c.state !== 'gone') c.state = 'gone'
+    const open = [...challenges.values()].filter((c) => c.user === user && c.state === 'pending')
+    for (const c of open) c.conflicted = true
     const actionId = typeof request.body?.action === 'string' ? request.body.action : null
-    const challenge: Challenge = { id: randomUUID(), user, actionId, state: 'pending' }
+    const challenge: Challenge = { id: randomUUID(), user, actionId, state: 'pending', conflicted: open.length > 0 }
     challenges.set(challenge.id, challenge)
     const action = actionId === null ? undefined : actions.get(actionId)
     return { challengeId: challenge.id, expiresAt: new Date(Date.now() + 600_000).toISOString(), ...(action !== undefined ? { action } : {}) }
@@ -101,6 +107,12 @@ export async function contractServer () {
     if (challenge.user !== userOf(request)) {
       return reply.code(403).send({ statusCode: 403, code: 'FST_PASSBASE_CHALLENGE_FORBIDDEN', error: 'Forbidden', message: 'not yours' })
     }
+    if (challenge.conflicted) {
+      return reply.code(410).send({ statusCode: 410, code: 'FST_PASSBASE_STEP_UP_CONFLICT', error: 'Gone', message: 'another step-up was started' })
+    }
+    if (challenge.state === 'closed') {
+      return reply.code(410).send({ statusCode: 410, code: 'FST_PASSBASE_CHALLENGE_GONE', error: 'Gone', message: 'gone' })
+    }
     if (challenge.state === 'pending') return reply.code(202).send({ pending: true })
     challenge.state = 'gone'
     const token = randomUUID()
@@ -108,6 +120,13 @@ export async function contractServer () {
     const name = challenge.actionId === null ? 'passbase_reauth' : 'passbase_reauth_action'
     reply.header('set-cookie', `${name}=${token}; Path=/; HttpOnly; SameSite=Strict`)
     return { authTime: new Date().toISOString(), expiresAt: new Date(Date.now() + MAX_AGE * 1000).toISOString() }
+  })
+
+  app.post<{ Body: { challengeId?: string } | null }>('/passbase/reauth/cancel', async (request, reply) => {
+    if (!requireJson(request, reply)) return reply
+    const challenge = challenges.get(request.body?.challengeId ?? '')
+    if (challenge?.user === userOf(request) && challenge.state === 'pending' && !challenge.conflicted) challenges.delete(challenge.id)
+    return reply.code(204).send()
   })
 
   app.delete('/passbase/reauth', async (request, reply) => {
@@ -142,9 +161,12 @@ export async function contractServer () {
     log,
     starts,
     challenges,
-    /** the provider's authentication webhook for `user`'s pending challenge */
+    /** the provider's authentication webhook for `user`: satisfies the only open challenge unless conflicted, else closes them */
     authenticate (user: string): void {
-      for (const c of challenges.values()) if (c.user === user && c.state === 'pending') c.state = 'authenticated'
+      const open = [...challenges.values()].filter((c) => c.user === user && c.state === 'pending')
+      const only = open.length === 1 ? open[0] : undefined
+      if (only !== undefined && !only.conflicted) only.state = 'authenticated'
+      else for (const c of open) c.state = 'closed'
     },
     close: async () => { await app.close() }
   }
