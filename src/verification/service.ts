@@ -56,7 +56,7 @@ export function createVerificationService (deps: VerificationDeps) {
   async function release (linked: VerificationRecord, why: string): Promise<SyncResult> {
     const released = await store.releaseLink(linked.identityId, linked.userId, clock.now())
     deps.invalidateUser(linked.userId)
-    if (released) log.warn({ identityId: linked.identityId, why }, 'passbase: a link kept while the provider was unreachable failed its first check; released')
+    if (released) log.warn({ identityId: linked.identityId, why }, 'passbase: a link kept while the provider was unreachable was not confirmed; released')
     return released ? { outcome: 'released' } : await settled(linked.identityId)
   }
 
@@ -110,8 +110,10 @@ export function createVerificationService (deps: VerificationDeps) {
 
   /**
    * `POST /verifications`: the provider is asked first (404 → nothing linked, counted
-   * against the user's attempts); an identity bound to someone else is never linked; when
-   * the provider cannot be reached the link is kept as `created` and checked at its first
+   * against the user's attempts); an identity bound to someone else is never linked. When
+   * the provider cannot be asked (unreachable, 5xx, 429, timeout, a full queue): with a
+   * binding (`metadataPrivateKey`) the link is refused (the error propagates: 503) and
+   * nothing is kept; without one it is kept as `created` and checked at its first
    * authoritative fetch.
    */
   async function link (userId: string, rawKey: string): Promise<LinkOutcome> {
@@ -127,7 +129,8 @@ export function createVerificationService (deps: VerificationDeps) {
         attempts.recordFailure(userId, clock.now())
         return { kind: 'unknown_identity' }
       }
-      if (!(err instanceof ProviderUnavailableError)) throw err
+      // with a binding, an identity that was not checked could be someone else's: never kept
+      if (!(err instanceof ProviderUnavailableError) || policy.bindMetadata) throw err
       log.warn({ err, identityId }, 'passbase: provider unavailable while linking; kept as created')
     }
     if (identity !== null && policy.bindMetadata && !isBoundTo(identity.metadata, userId)) {

@@ -35,22 +35,20 @@ t.test('squatting: an identity whose metadata names someone else is never linked
   t.equal((await link(h, 'victim', victims.id)).statusCode, 201, 'the owner links it')
 })
 
-t.test('squatting during an outage: the link kept as created is released at its first authoritative fetch', async (t) => {
+t.test('squatting during an outage: with a binding, a link the provider cannot check is refused (503) and nothing is kept', async (t) => {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const h = await harness({ plugin: { metadataPrivateKey: privateKey } })
   t.teardown(h.close)
   const victims = await h.sandbox.createIdentity({ status: 'processing', metadata: { user_id: 'victim' } })
   h.sandbox.faults.api.status = 503
   const squat = await link(h, 'squatter', victims.id)
-  t.equal(squat.statusCode, 201, 'kept as created while the provider is unreachable')
-  t.match(squat.json(), { status: 'created' })
-  t.match((await link(h, 'victim', victims.id)).json(), { statusCode: 409 }, 'taken, for now')
+  t.match(squat.json(), { statusCode: 503, code: 'FST_PASSBASE_PROVIDER_UNAVAILABLE' }, 'refused while the provider is unreachable')
+  t.equal((await statusOf(h, 'squatter')).status, 'none', 'nothing kept')
   h.sandbox.faults.api.status = undefined
   const reviewed = await h.sandbox.review(victims.id, { status: 'approved', score: 0.95 })
   t.same(reviewed.map((d) => d.status), [200, 200])
-  t.equal((await statusOf(h, 'squatter')).status, 'none', 'released: the binding failed')
   const owner = await link(h, 'victim', victims.id)
-  t.equal(owner.statusCode, 201, 'the owner links it after all')
+  t.equal(owner.statusCode, 201, 'the owner links it')
   t.equal(owner.json().status, 'approved')
 })
 
