@@ -6,6 +6,7 @@ import type { PassbaseStore } from './stores/types.js'
 import { observePendingChanges } from './telemetry/index.js'
 import { startReconcileLoop, type Reconcile } from './verification/reconcile.js'
 import type { VerificationService } from './verification/service.js'
+import { createUnsettledSweep, UNSETTLED_CHECK_EVERY_MS } from './verification/unsettled.js'
 
 const PURGE_EVERY_MS = 60_000
 const EXPIRE_EVERY_MS = 30_000
@@ -28,12 +29,14 @@ export interface MaintenanceResult {
   expired: number
   /** status changes handed to onStatusChange (or retried) */
   delivered: number
+  /** links kept during a provider outage that were released: unknown to the provider, or still unconfirmed a day after linking */
+  released: number
 }
 
 /**
  * The plugin's moving parts over the app's life: the store's tables at start; the
- * store's cross-process notifications → the guard caches; periodic purge and expiry
- * sweep; the change deliverer and background reconciliation once the app is ready;
+ * store's cross-process notifications → the guard caches; periodic purge, expiry sweep
+ * and re-check of links never settled; the change deliverer and background reconciliation once the app is ready;
  * everything stopped and closed, in order, on close.
  */
 export async function startLifecycle (fastify: FastifyInstance, deps: LifecycleDeps): Promise<{ runMaintenance: () => Promise<MaintenanceResult> }> {
@@ -52,6 +55,8 @@ export async function startLifecycle (fastify: FastifyInstance, deps: LifecycleD
   }
   const purge = every(PURGE_EVERY_MS, 'purge', async () => { await store.purgeExpired(clock.now()) })
   const expire = every(EXPIRE_EVERY_MS, 'expiry sweep', async () => await verification.expireDue())
+  const settleUnsettled = createUnsettledSweep({ store, verification, clock })
+  const unsettled = every(UNSETTLED_CHECK_EVERY_MS, 'unsettled links check', settleUnsettled)
 
   let reconcileLoop: ReturnType<typeof startReconcileLoop> | undefined
   fastify.addHook('onReady', async () => {
@@ -61,6 +66,7 @@ export async function startLifecycle (fastify: FastifyInstance, deps: LifecycleD
   fastify.addHook('onClose', async () => {
     clearInterval(purge)
     clearInterval(expire)
+    clearInterval(unsettled)
     stopGauge()
     unsubscribe?.()
     // abort a background run first; it settles once the client has closed (its requests end)
@@ -75,8 +81,9 @@ export async function startLifecycle (fastify: FastifyInstance, deps: LifecycleD
     async runMaintenance () {
       await store.purgeExpired(clock.now())
       const expired = await verification.expireDue()
+      const released = await settleUnsettled()
       const delivered = await deliverer.drain()
-      return { expired, delivered }
+      return { expired, delivered, released }
     }
   }
 }

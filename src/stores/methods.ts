@@ -6,7 +6,7 @@ import type { CompleteStore, PassbaseStore } from './types.js'
  * instead of failing on the first request. Step-up methods are needed only with `reauth`.
  */
 export const STORE_METHODS = {
-  identities: ['link', 'getByIdentity', 'getByUser', 'applyUpdate', 'releaseLink', 'expireDue'],
+  identities: ['link', 'getByIdentity', 'getByUser', 'applyUpdate', 'releaseLink', 'unsettledLinks', 'expireDue'],
   deliveries: ['hasEvent', 'markEvent'],
   changes: ['readChanges', 'subjectOf', 'claimChanges', 'ackChange', 'retryChange', 'pendingChanges', 'forget'],
   housekeeping: ['purgeExpired'],

@@ -148,6 +148,13 @@ export interface IdentityStore {
   releaseLink(identityId: string, userId: string, now: number): Promise<boolean>
 
   /**
+   * Links never settled (`providerUpdated` still 0) whose `linkedAt` < `linkedBefore`,
+   * oldest `linkedAt` first, at most `limit`. Read only: the plugin re-checks them with
+   * the provider and releases the ones it cannot confirm.
+   */
+  unsettledLinks(linkedBefore: number, limit: number): Promise<VerificationRecord[]>
+
+  /**
    * Expire approvals whose `expiresAt` ≤ `now`: status → 'expired', reason → 'expired',
    * each with an `expired` change (from 'approved', to 'expired') and a `PendingChange`.
    * At most `limit` records per call; each record is expired by exactly one call, whatever

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Clock } from '../clock.js'
-import { ApiNotFoundError, ApiResponseError, ProviderUnavailableError } from '../errors.js'
+import { ApiNotFoundError, ApiResponseError, ProviderError, ProviderUnavailableError } from '../errors.js'
 import type { Identity } from '../protocol/identity.js'
 import { isBoundTo } from '../protocol/metadata.js'
 import type { PassbaseStore, VerificationRecord } from '../stores/types.js'
@@ -109,12 +109,30 @@ export function createVerificationService (deps: VerificationDeps) {
   }
 
   /**
+   * Maintenance of a link never settled (kept while the provider could not be asked): ask
+   * the provider again and apply the answer (404, or a failed binding: released). When the
+   * provider still cannot confirm it and it was linked `releaseAfterMs` or longer ago, it
+   * is released. Whether this call released it; store failures propagate.
+   */
+  async function recheck (linked: VerificationRecord, releaseAfterMs: number): Promise<boolean> {
+    let result: SyncResult
+    try {
+      result = await sync(linked.identityId)
+    } catch (err) {
+      if (!(err instanceof ProviderUnavailableError || err instanceof ProviderError)) throw err
+      if (clock.now() - linked.linkedAt < releaseAfterMs) return false
+      result = await release(linked, 'unconfirmed')
+    }
+    return result.outcome === 'released'
+  }
+
+  /**
    * `POST /verifications`: the provider is asked first (404 → nothing linked, counted
    * against the user's attempts); an identity bound to someone else is never linked. When
    * the provider cannot be asked (unreachable, 5xx, 429, timeout, a full queue): with a
    * binding (`metadataPrivateKey`) the link is refused (the error propagates: 503) and
-   * nothing is kept; without one it is kept as `created` and checked at its first
-   * authoritative fetch.
+   * nothing is kept; without one it is kept as `created`, checked at its first
+   * authoritative fetch and by maintenance (released when still unconfirmed a day later).
    */
   async function link (userId: string, rawKey: string): Promise<LinkOutcome> {
     const identityId = rawKey.toLowerCase()
@@ -169,7 +187,7 @@ export function createVerificationService (deps: VerificationDeps) {
     return result
   }
 
-  return { link, sync, applyIdentity, expireDue, forget }
+  return { link, sync, recheck, applyIdentity, expireDue, forget }
 }
 
 export type VerificationService = ReturnType<typeof createVerificationService>

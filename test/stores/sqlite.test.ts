@@ -142,6 +142,8 @@ t.test("the guard's cache-miss read and the expiry sweep use indexes", async (t)
   t.match(conflicts, /passbase_challenges USING INDEX passbase_challenges_user/, `a start finds the user's challenges by index: ${conflicts}`)
   const closes = plan(`SELECT id FROM passbase_challenges WHERE ${q.closedBy}`, { identityId: 'i', at: 1 })
   t.notMatch(closes, /SCAN passbase_challenges/, `an authentication finds the user's challenges by index: ${closes}`)
+  const unsettled = plan(q.unsettled, { linkedBefore: 5, limit: 10 })
+  t.match(unsettled, /passbase_identities USING INDEX passbase_identities_unsettled/, `unsettledLinks: ${unsettled}`)
 })
 
 t.test("a user's challenges are kept until they expire, then purged: storage follows the starts within challengeTtl", async (t) => {

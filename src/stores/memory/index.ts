@@ -100,6 +100,14 @@ export class MemoryStore implements CompleteStore {
     return true
   }
 
+  async unsettledLinks (linkedBefore: number, limit: number): Promise<VerificationRecord[]> {
+    return [...this.byIdentity.values()]
+      .filter((r) => r.providerUpdated === 0 && r.linkedAt < linkedBefore)
+      .sort((a, b) => a.linkedAt - b.linkedAt || a.order - b.order)
+      .slice(0, Math.max(0, Math.floor(limit)))
+      .map(copy)
+  }
+
   async expireDue (now: number, limit: number): Promise<VerificationRecord[]> {
     const out: VerificationRecord[] = []
     for (const record of this.byIdentity.values()) {

@@ -95,6 +95,8 @@ export function identityOperations (db: SqlClient, s: PostgresStatements, channe
     },
     applyUpdate,
     releaseLink,
+    unsettledLinks: async (linkedBefore, limit) =>
+      (await db.run.rows<IdentityRow>(s.unsettled, { linkedBefore, limit: sqlLimit(limit) })).map(toRecord),
     expireDue
   }
 }

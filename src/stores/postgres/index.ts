@@ -98,6 +98,7 @@ export class PostgresStore implements CompleteStore {
   }
 
   async releaseLink (identityId: string, userId: string, now: number): Promise<boolean> { return await this.ops.releaseLink(identityId, userId, now) }
+  async unsettledLinks (linkedBefore: number, limit: number): Promise<VerificationRecord[]> { return await this.ops.unsettledLinks(linkedBefore, limit) }
   async expireDue (now: number, limit: number): Promise<VerificationRecord[]> { return await this.ops.expireDue(now, limit) }
 
   async hasEvent (key: string, now: number): Promise<boolean> { return await this.ops.hasEvent(key, now) }

@@ -44,6 +44,7 @@ export function postgresStatements (t: Tables) {
         (SELECT salt FROM ${t.salts} AS s WHERE s.user_id = old.user_id) AS salt
       FROM old LEFT JOIN upd ON true`,
     release: q.release,
+    unsettled: q.unsettled,
     // each due approval is expired by exactly one caller: rows locked by another are skipped
     expireDue: `WITH due AS (${q.due} FOR UPDATE SKIP LOCKED)
       UPDATE ${t.identities} AS t SET ${q.expire} FROM due

@@ -53,6 +53,8 @@ export function sharedQueries (t: Tables, d: SqlDialect) {
       SELECT $identityId, $userId, 'created', NULL, NULL, 0, $now, NULL`,
     setStatus: 'status = $status, score = $score, reason = $reason, provider_updated = $providerUpdated, expires_at = $expiresAt',
     release: `DELETE FROM ${t.identities} WHERE identity_id = $identityId AND user_id = $userId AND provider_updated = 0 RETURNING ${IDENTITY_COLUMNS}`,
+    unsettled: `SELECT ${IDENTITY_COLUMNS} FROM ${t.identities} WHERE provider_updated = 0 AND linked_at < $linkedBefore
+      ORDER BY linked_at, ${d.order} LIMIT $limit`,
     due: `SELECT identity_id FROM ${t.identities}
       WHERE status = 'approved' AND expires_at IS NOT NULL AND expires_at <= $now ORDER BY expires_at LIMIT $limit`,
     expire: "status = 'expired', reason = 'expired'",

@@ -74,6 +74,7 @@ const SCHEMA: ReadonlyArray<{ role: TableRole, columns: Column[] }> = TABLES.map
 const INDEXES: Index[] = [
   { name: 'identities_user', on: 'identities', columns: 'user_id' },
   { name: 'identities_expiring', on: 'identities', columns: 'expires_at', where: "status = 'approved' AND expires_at IS NOT NULL" },
+  { name: 'identities_unsettled', on: 'identities', columns: 'linked_at', where: 'provider_updated = 0' },
   { name: 'events_expires', on: 'events', columns: 'expires_at' },
   { name: 'challenges_expires', on: 'challenges', columns: 'expires_at' },
   { name: 'challenges_identity', on: 'challenges', columns: 'identity_id' },

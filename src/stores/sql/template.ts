@@ -21,6 +21,7 @@ const PARAM_TYPES: Readonly<Record<string, string>> = {
   at: 'int8',
   expiresAt: 'int8',
   createdAt: 'int8',
+  linkedBefore: 'int8',
   providerUpdated: 'int8',
   notBefore: 'int8',
   afterSeq: 'int8',

@@ -21,6 +21,7 @@ export function identityOperations (db: Database.Database, t: Tables, q: SharedQ
   const update = db.prepare<Params, IdentityRow>(`UPDATE ${t.identities} SET ${q.setStatus}
     WHERE identity_id = $identityId AND ${supersedesSql('')} RETURNING ${q.columns.identity}`)
   const release = db.prepare<Params, IdentityRow>(q.release)
+  const unsettled = db.prepare<Params, IdentityRow>(q.unsettled)
   const expire = db.prepare<Params, IdentityRow>(`UPDATE ${t.identities} SET ${q.expire}
     WHERE identity_id IN (${q.due}) RETURNING ${q.columns.identity}`)
 
@@ -75,6 +76,7 @@ export function identityOperations (db: Database.Database, t: Tables, q: SharedQ
     },
     applyUpdate: (identityId, update, now) => applyUpdate.immediate(identityId, update, now),
     releaseLink: (identityId, userId, now) => releaseLink.immediate(identityId, userId, now),
+    unsettledLinks: (linkedBefore, limit) => unsettled.all({ linkedBefore, limit: sqlLimit(limit) }).map(toRecord),
     expireDue: (now, limit) => expireDue.immediate(now, sqlLimit(limit))
   }
 }

@@ -64,6 +64,7 @@ export class SqliteStore implements CompleteStore {
   }
 
   async releaseLink (identityId: string, userId: string, now: number): Promise<boolean> { return this.operations().releaseLink(identityId, userId, now) }
+  async unsettledLinks (linkedBefore: number, limit: number): Promise<VerificationRecord[]> { return this.operations().unsettledLinks(linkedBefore, limit) }
   async expireDue (now: number, limit: number): Promise<VerificationRecord[]> { return this.operations().expireDue(now, limit) }
 
   async hasEvent (key: string, now: number): Promise<boolean> { return this.operations().hasEvent(key, now) }

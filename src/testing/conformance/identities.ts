@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { base, count, expectRecord, freshLink, linked, linkOk, update, type ConformanceCase } from './fixtures.js'
 
-/** Links: one identity per user, `already_verified`, `getByUser`'s choice, releasing unsettled links. */
+/** Links: one identity per user, `already_verified`, `getByUser`'s choice, listing and releasing unsettled links. */
 export const identityCases: ConformanceCase[] = [
   {
     name: 'link creates a record with status created',
@@ -131,6 +131,31 @@ export const identityCases: ConformanceCase[] = [
       await store.applyUpdate(settled, update(1, 'processing'), now + 5)
       assert.equal(await store.releaseLink(settled, u, now + 6), false, 'a link with an authoritative state (providerUpdated > 0) stays')
       assert.equal((await store.getByIdentity(settled))?.status, 'processing')
+    }
+  },
+  {
+    name: 'unsettledLinks lists the links never settled that were linked before a time, oldest first, at most limit',
+    needs: ['identities'],
+    async run ({ store, id, tag }) {
+      const { now, user, other, identity, record: first } = await freshLink(store, id)
+      const second = await linkOk(store, other, id('identity'), now + 1)
+      await linkOk(store, id('user'), id('identity'), now + 3)
+      const settled = id('identity')
+      await linkOk(store, id('user'), settled, now)
+      await store.applyUpdate(settled, update(1, 'processing'), now)
+      const released = id('identity')
+      await linkOk(store, user, released, now + 2)
+      assert.equal(await store.releaseLink(released, user, now + 2), true)
+      const all = await store.unsettledLinks(now + 3, 10_000)
+      assert.deepStrictEqual(all.filter((r) => r.identityId.includes(tag)).map((r) => ({ ...r })), [first, second],
+        'unsettled, linkedAt before (not at) the time, oldest first; settled and released ones are not listed')
+      assert.ok(all.every((r) => r.providerUpdated === 0 && r.linkedAt < now + 3), 'only unsettled links linked before the time')
+      assert.ok(all.every((r, k) => k === 0 || all[k - 1]!.linkedAt <= r.linkedAt), 'in linkedAt order')
+      const one = await store.unsettledLinks(now + 3, 1)
+      assert.equal(one.length, 1, 'at most limit')
+      assert.ok(one[0]!.linkedAt <= now, 'the oldest first')
+      assert.deepStrictEqual(await store.unsettledLinks(now + 3, 0), [], 'limit 0')
+      assert.equal((await store.getByIdentity(identity))?.providerUpdated, 0, 'listing changes nothing')
     }
   },
   {
