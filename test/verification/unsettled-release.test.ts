@@ -5,7 +5,7 @@ import { harness, statusOf, type Harness } from '../helpers/app.js'
 
 /**
  * Without a binding, a link made while the provider could not be asked is kept as
- * `created`; maintenance (`runMaintenance()`, and every 5 minutes) asks the provider again
+ * `created` and checked at its first authoritative fetch; maintenance (`runMaintenance()`, and every 5 minutes) asks the provider again
  * about the links never settled that are older than 5 minutes: its answer settles them (a
  * 404 releases at once), and one still unconfirmed 24 hours after linking is released, so
  * that a link nobody can confirm never holds an identity for longer than a day.
@@ -74,4 +74,16 @@ t.test('maintenance settles what the provider confirms and releases what it does
   clock.advance(25 * HOUR)
   t.match(await h.app.passbase.runMaintenance(), { released: 0 })
   t.match(await statusOf(h, 'gus'), { status: 'approved' }, 'a settled link is never released')
+})
+
+t.test('a link kept during an outage is checked at its first authoritative fetch: a 404 releases it', async (t) => {
+  const h = await harness()
+  t.teardown(h.close)
+  const key = randomUUID()
+  h.sandbox.faults.api.status = 503
+  t.equal((await link(h, 'ivy', key)).statusCode, 201)
+  h.sandbox.faults.api.status = undefined
+  const delivery = await h.sandbox.deliver({ event: 'VERIFICATION_REVIEWED', key, status: 'approved', created: 1, updated: 2 })
+  t.equal(delivery.status, 200, 'a webhook naming it makes the app ask the provider')
+  t.same(await statusOf(h, 'ivy'), { status: 'none' }, 'unknown to the provider: released')
 })
