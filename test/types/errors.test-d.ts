@@ -19,6 +19,7 @@ import {
   PassbaseReauthNotConfiguredError,
   ProviderUnavailableError,
   ReauthRequiredError,
+  StepUpConflictError,
   StoreUnavailableError,
   UnauthenticatedError,
   UnknownIdentityError,
@@ -42,6 +43,7 @@ expectTypeOf<CodeOf<typeof IdentityTakenError>>().toEqualTypeOf<'FST_PASSBASE_ID
 expectTypeOf<CodeOf<typeof AlreadyVerifiedError>>().toEqualTypeOf<'FST_PASSBASE_ALREADY_VERIFIED'>()
 expectTypeOf<CodeOf<typeof ChallengeGoneError>>().toEqualTypeOf<'FST_PASSBASE_CHALLENGE_GONE'>()
 expectTypeOf<CodeOf<typeof ChallengeForbiddenError>>().toEqualTypeOf<'FST_PASSBASE_CHALLENGE_FORBIDDEN'>()
+expectTypeOf<CodeOf<typeof StepUpConflictError>>().toEqualTypeOf<'FST_PASSBASE_STEP_UP_CONFLICT'>()
 expectTypeOf<CodeOf<typeof StoreUnavailableError>>().toEqualTypeOf<'FST_PASSBASE_STORE_UNAVAILABLE'>()
 expectTypeOf<CodeOf<typeof ProviderUnavailableError>>().toEqualTypeOf<'FST_PASSBASE_PROVIDER_UNAVAILABLE'>()
 expectTypeOf<CodeOf<typeof ApiNotFoundError>>().toEqualTypeOf<'FST_PASSBASE_API_NOT_FOUND'>()
