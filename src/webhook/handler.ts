@@ -26,8 +26,9 @@ export interface HandlerDeps {
  * store's monotonic updates give concurrent duplicates one effect). An identity change
  * re-reads the identity from the API and applies it. An authentication counts only when
  * the provider reports success, it is recent (its `updated` at most `reauth.maxAge`
- * before receipt), and the identity is still approved; it then satisfies the user's
- * pending step-up challenge, atomically with its de-duplication entry.
+ * before receipt), and the identity is still approved; it then closes the user's open
+ * step-up challenges created before it and satisfies the only one unless it is conflicted
+ * (the store's challenge rule), atomically with its de-duplication entry.
  * Errors (API, store) propagate: the route answers 5xx and the provider retries.
  */
 export function createWebhookHandler (deps: HandlerDeps) {
