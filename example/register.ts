@@ -27,7 +27,7 @@ await app.register(fastifyPassbase, {
 app.get('/profile', { preHandler: app.requireVerified }, async (request) => ({ identityId: request.verification?.identityId }))
 app.post('/withdraw', { preHandler: app.requireReauth }, async () => ({ ok: true }))
 app.post<{ Body: { amount: string, iban: string } }>('/payout', {
-  preHandler: app.passbase.requireReauth({ action: (request) => ({ type: 'payout', ...(request.body as { amount: string, iban: string }) }) })
+  preHandler: app.passbase.requireReauth({ action: (request) => ({ type: 'payout', amount: request.body.amount, iban: request.body.iban }) })
 }, async () => ({ paid: true }))
 
 app.addHook('onClose', async () => { await sandbox.close() })

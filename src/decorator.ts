@@ -2,7 +2,7 @@ import type { Audit } from './changes/audit.js'
 import type { Clock } from './clock.js'
 import type { MaintenanceResult } from './lifecycle.js'
 import type { PassbaseClient } from './provider/client.js'
-import type { PassbaseGuard, RequireReauthOptions } from './step-up/guards.js'
+import type { MakeStepUpGuard, PassbaseGuard } from './step-up/guards.js'
 import type { PassbaseStore, VerificationRecord } from './stores/types.js'
 import type { ReconcileOptions, ReconcileResult } from './verification/reconcile.js'
 import type { PublicStatusName } from './verification/status.js'
@@ -31,8 +31,11 @@ export interface PassbaseDecorator {
   prefix: string
   /** the user's status now ('none' when they linked no identity; 'expired' once an approval expired); rejects when the store does */
   statusOf: (userId: string) => Promise<PublicStatusName>
-  /** a `requireReauth` preHandler with a shorter window (seconds, ≤ `reauth.maxAge`), or bound to one action's details */
-  requireReauth: (options?: RequireReauthOptions) => PassbaseGuard
+  /**
+   * a `requireReauth` preHandler with a shorter window (seconds, ≤ `reauth.maxAge`), or bound to one action's details;
+   * its generics are the route's (inferred where it is the route's `preHandler`), so `action(request)` sees the typed body
+   */
+  requireReauth: MakeStepUpGuard
   /** fetch the identity from the API and apply it now (what a webhook does); null when nobody linked it */
   refresh: (identityId: string) => Promise<VerificationRecord | null>
   /** page through the provider's identities and repair linked records whose webhook never arrived */

@@ -6,7 +6,7 @@ export const fastifyPassbase = fp(fastifyPassbasePlugin, { fastify: '5.x', name:
 export default fastifyPassbase
 
 export type { PassbaseDecorator } from './decorator.js'
-export type { PassbaseGuard, RequireReauthOptions } from './step-up/guards.js'
+export type { MakeStepUpGuard, PassbaseGuard, RequireReauthOptions } from './step-up/guards.js'
 export type { ActionDetails } from './step-up/action.js'
 export type { ActionOf } from './step-up/bound-guard.js'
 export type { Clock } from './clock.js'

@@ -1,4 +1,7 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type {
+  FastifyReply, FastifyRequest, FastifySchema, FastifyTypeProvider, FastifyTypeProviderDefault, RawRequestDefaultExpression,
+  RawServerDefault, RouteGenericInterface
+} from 'fastify'
 import { ActionInvalidError, ReauthRequiredError } from '../errors.js'
 import { refusal } from '../http/reply.js'
 import type { StepUpStore } from '../stores/types.js'
@@ -14,8 +17,15 @@ export interface BoundGuardDeps extends StepUpGuardDeps {
   cookie: CookieAttributes
 }
 
-/** The details the user confirms for this request (may be async). */
-export type ActionOf = (request: FastifyRequest) => unknown
+/**
+ * The details the user confirms for this request (may be async). The request carries the
+ * route's generics (`Body`, `Params`, ...) and type provider, as the route's handler sees it.
+ */
+export type ActionOf<
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault
+> = (request: FastifyRequest<RouteGeneric, RawServerDefault, RawRequestDefaultExpression, SchemaCompiler, TypeProvider>) => unknown
 
 const INVALID_ACTION = refusal(new ActionInvalidError())
 

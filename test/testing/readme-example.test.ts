@@ -16,8 +16,8 @@ async function buildApp () {
     clock: createTestClock(Date.UTC(2027, 0, 1))
   })
   app.get('/profile', { preHandler: app.requireVerified }, async () => ({ ok: true }))
-  app.post('/payout', {
-    preHandler: app.passbase.requireReauth({ action: (request) => ({ amount: (request.body as { amount: string }).amount }) })
+  app.post<{ Body: { amount: string } }>('/payout', {
+    preHandler: app.passbase.requireReauth({ action: (request) => ({ amount: request.body.amount }) })
   }, async () => ({ paid: true }))
   await app.ready()
   return app

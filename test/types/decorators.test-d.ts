@@ -4,7 +4,7 @@
  * (`test/types/compile.test.ts` compiles this folder and checks that a wrong
  * assertion is caught).
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyTypeProvider } from 'fastify'
 import { expectTypeOf } from 'expect-type'
 import fastifyPassbase, {
   PassbaseClient,
@@ -65,4 +65,43 @@ export async function hostApp (): Promise<void> {
     return reply.sent ? undefined : 'ok'
   })
   expectTypeOf(await app.passbase.statusOf('u')).toEqualTypeOf<IdentityStatus | 'none'>()
+}
+
+/** A bound step-up sees the route's types: `action(request)` is typed like the handler's request (compiled, never called). */
+export function typedActions (app: FastifyInstance): void {
+  type Payout = { amount: string, iban: string }
+  // inferred from the route's generics, alone or in a preHandler array
+  app.post<{ Body: Payout }>('/payout', {
+    preHandler: app.passbase.requireReauth({ action: (request) => ({ amount: request.body.amount, payee: request.body.iban }) })
+  }, async () => ({ paid: true }))
+  app.post<{ Body: Payout, Params: { account: string } }>('/accounts/:account/payout', {
+    preHandler: [app.requireVerified, app.passbase.requireReauth({ maxAge: 60, action: (request) => ({ account: request.params.account, amount: request.body.amount }) })]
+  }, async () => ({ paid: true }))
+  app.route<{ Body: Payout }>({
+    method: 'POST',
+    url: '/payout-route',
+    preHandler: app.passbase.requireReauth({ action: (request) => ({ amount: request.body.amount }) }),
+    handler: async () => ({ paid: true })
+  })
+  // named outside a route
+  const guard = app.passbase.requireReauth<{ Body: Payout }>({ action: async (request) => ({ amount: request.body.amount }) })
+  expectTypeOf(guard).toEqualTypeOf<PassbaseGuard<{ Body: Payout }>>()
+  app.post<{ Body: Payout }>('/payout-named', { preHandler: guard }, async () => ({ paid: true }))
+  // a route without types: the body is unknown, as in its handler
+  app.post('/untyped', {
+    // @ts-expect-error request.body is unknown on an untyped route
+    preHandler: app.passbase.requireReauth({ action: (request) => ({ amount: request.body.amount }) })
+  }, async () => ({ paid: true }))
+  // a type provider: the schema's types
+  interface AmountProvider extends FastifyTypeProvider {
+    validator: this['schema'] extends { kind: 'amount' } ? { amount: string } : unknown
+    serializer: unknown
+  }
+  const typed = app.withTypeProvider<AmountProvider>()
+  typed.post('/provider', {
+    schema: { body: { kind: 'amount' } as const },
+    preHandler: [app.requireVerified, app.passbase.requireReauth({ action: (request) => ({ amount: request.body.amount }) })]
+  }, async (request) => ({ amount: request.body.amount }))
+  // the plain guards stay usable on typed routes
+  app.post<{ Body: Payout }>('/withdraw', { preHandler: [app.requireVerified, app.requireReauth] }, async () => ({ ok: true }))
 }
