@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteGenericInterface } from 'fastify'
 import { apiFaultHook, type ApiFaultContext } from './faults.js'
 import { parseLimit, MAX_LIMIT, type Page } from './identities/paging.js'
 import type { IdentityRegistry } from './identities/registry.js'
@@ -68,34 +68,37 @@ function listAnswer<T> (reply: FastifyReply, query: ListQuery, what: string, rea
   return { cursor: { next: page.next }, data: page.data }
 }
 
+/** A route's config: which API operation it is (counted per operation). */
+interface Counted { kind: ApiKind }
+
 export function providerApi (context: ApiContext) {
   const { identities } = context
 
   return async function routes (app: FastifyInstance): Promise<void> {
     app.addHook('onRequest', async (request: FastifyRequest) => {
-      const kind = (request.routeOptions.config as { kind?: ApiKind }).kind
+      const kind = (request.routeOptions.config as Partial<Counted>).kind
       if (kind !== undefined) context.counters.count(kind, (request.params as Partial<IdParams>).id)
     })
     app.addHook('onRequest', apiFaultHook(context.faults))
     app.addHook('onRequest', apiKeyHook(context.secretApiKey))
 
-    app.get<{ Params: IdParams }>('/identities/:id', { config: { kind: 'getIdentity' } }, async (request, reply) => {
+    app.get<{ Params: IdParams }, Counted>('/identities/:id', { config: { kind: 'getIdentity' } }, async (request, reply) => {
       return identities.get(request.params.id) ?? notFound(reply, 'Identity')
     })
 
-    app.get<{ Querystring: ListQuery }>('/identities', { config: { kind: 'listIdentities' }, schema: listSchema }, async (request, reply) => {
+    app.get<{ Querystring: ListQuery }, Counted>('/identities', { config: { kind: 'listIdentities' }, schema: listSchema }, async (request, reply) => {
       return listAnswer(reply, request.query, 'Identity', (limit, cursor) => identities.page(limit, cursor))
     })
 
-    app.get<{ Params: IdParams, Querystring: ListQuery }>('/identity/:id/resources', { config: { kind: 'listResources' }, schema: listSchema }, async (request, reply) => {
+    app.get<{ Params: IdParams, Querystring: ListQuery }, Counted>('/identity/:id/resources', { config: { kind: 'listResources' }, schema: listSchema }, async (request, reply) => {
       return listAnswer(reply, request.query, 'Identity', (limit, cursor) => identities.resources(request.params.id, limit, cursor))
     })
 
-    app.get<{ Params: ResourceParams }>('/identity/:id/resources/:resourceId', { config: { kind: 'getResource' } }, async (request, reply) => {
+    app.get<{ Params: ResourceParams }, Counted>('/identity/:id/resources/:resourceId', { config: { kind: 'getResource' } }, async (request, reply) => {
       return identities.resource(request.params.id, request.params.resourceId) ?? notFound(reply, 'Resource')
     })
 
-    app.get<{ Params: FileParams }>(
+    app.get<{ Params: FileParams }, Counted>(
       '/identity/:id/resources/:resourceId/resource_files/:fileId',
       { config: { kind: 'getResourceFile' } },
       async (request, reply) => {
@@ -105,6 +108,6 @@ export function providerApi (context: ApiContext) {
         return reply.type(file.contentType).send(file.bytes)
       })
 
-    app.get('/settings', { config: { kind: 'settings' } }, async () => context.settings())
+    app.get<RouteGenericInterface, Counted>('/settings', { config: { kind: 'settings' } }, async () => context.settings())
   }
 }
