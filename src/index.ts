@@ -13,8 +13,8 @@ export type { Clock } from './clock.js'
 export { systemClock } from './clock.js'
 export type { MaintenanceResult } from './lifecycle.js'
 export type {
-  ApiOptions, ErrorResponseBuilder, ExpiryOptions, FastifyPassbaseOptions, GetUserId, PassbaseErrorBody, ReauthCookieOptions,
-  ReauthOptions, StatusChange
+  ApiOptions, ErrorResponseBuilder, ExpiryOptions, FastifyPassbaseOptions, GetUserId, OpenApiOptions, PassbaseErrorBody,
+  ReauthCookieOptions, ReauthOptions, StatusChange
 } from './options/types.js'
 export * from './errors.js'
 export { PassbaseClient } from './provider/client.js'
@@ -23,6 +23,8 @@ export type { Identity, IdentityList, Resource, Settings } from './protocol/iden
 export { decryptWebhook, encryptWebhook, webhookKey } from './protocol/crypto.js'
 export type { WebhookEvent } from './protocol/events.js'
 export type { PublicStatus, PublicStatusName } from './verification/status.js'
+export { described, guardResponses, refusalResponse, refusalSchema } from './http/openapi.js'
+export type { GuardKind, HeaderSchema, ResponseSchema } from './http/openapi.js'
 export type { ReconcileOptions, ReconcileResult } from './verification/reconcile.js'
 export type { Audit, AuditEntriesOptions } from './changes/audit.js'
 export type { ChainVerdict } from './changes/verify.js'

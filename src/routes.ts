@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { createErrorHandler } from './http/error-handler.js'
 import { useJsonParserOnly } from './http/json-only.js'
+import { documentRoutes } from './http/openapi.js'
 import type { SendRefusal } from './http/reply.js'
 import type { ResolvedOptions } from './options/resolve.js'
 import { webhookKey } from './protocol/crypto.js'
@@ -40,6 +41,7 @@ export async function registerRoutes (fastify: FastifyInstance, deps: RoutesDeps
     clock
   })
   await fastify.register(async function passbaseRoutes (scope) {
+    scope.addHook('onRoute', documentRoutes(options.openapi))
     const keys = options.webhookSecret.map(webhookKey)
     await scope.register(webhookRoutes, { read: { keys, allowUnencrypted: options.allowUnencryptedWebhooks }, handle, clock, errorHandler })
     await scope.register(async function passbaseApi (api) {

@@ -27,7 +27,7 @@ export async function clientScriptRoutes (fastify: FastifyInstance, _options: Cl
     schema: {
       summary: 'The browser helper (defines window.PassbaseClient)',
       response: {
-        200: { description: 'JavaScript (application/javascript)', type: 'string' },
+        200: { description: 'The script (revalidated with its ETag)', content: { 'application/javascript': { schema: { type: 'string' } } } },
         304: { description: 'Not modified (the If-None-Match ETag matches)', type: 'null' }
       }
     }

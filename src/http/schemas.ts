@@ -5,11 +5,18 @@ import { jsonSchema } from './json-schema.js'
 
 /** Request and response schemas of the plugin's routes (zod → JSON Schema for Fastify and @fastify/swagger). */
 
+/** A refusal or an error: the four fields, and the extra fields some refusals carry (hosts may add more with errorResponse). */
 export const errorSchema = z.object({
-  statusCode: z.number().int(),
-  code: z.string(),
-  error: z.string(),
-  message: z.string()
+  statusCode: z.number().int().min(400).max(599).describe('the HTTP status'),
+  code: z.string().describe('a stable FST_PASSBASE_* code (the README\'s Errors table)'),
+  error: z.string().describe('the HTTP status text'),
+  message: z.string(),
+  status: z.enum(PUBLIC_STATUSES).optional().describe('FST_PASSBASE_VERIFICATION_REQUIRED: the user\'s verification status'),
+  maxAge: z.number().int().min(1).optional().describe('FST_PASSBASE_REAUTH_REQUIRED: the step-up window the route asks for, in seconds'),
+  start: z.string().optional().describe('FST_PASSBASE_REAUTH_REQUIRED: the URL that starts a step-up (POST, JSON)'),
+  action: z.record(z.string(), z.union([z.string(), z.number()])).optional()
+    .describe('FST_PASSBASE_REAUTH_REQUIRED of a bound route: the details the user confirms'),
+  actionId: z.string().optional().describe('FST_PASSBASE_REAUTH_REQUIRED of a bound route: the id to start the step-up with')
 }).loose()
 
 export const statusSchema = z.object({

@@ -110,6 +110,10 @@ export const optionsSchema = z.object({
   cacheTtlMs: z.number().int().min(0).max(86_400_000).default(1000),
   clock: clockSchema.optional(),
   errorResponse: fn<ErrorResponseBuilder>('must be a function (request, body) => body').optional(),
+  openapi: z.object({
+    tag: z.string().min(1).default('passbase'),
+    hide: z.boolean().default(false)
+  }).strict().default({ tag: 'passbase', hide: false }),
   linkAttempts: z.object({
     max: z.number().int().positive().default(10),
     window: seconds.default(3600)

@@ -71,6 +71,14 @@ export interface PassbaseErrorBody {
  */
 export type ErrorResponseBuilder = (request: FastifyRequest, body: PassbaseErrorBody) => Record<string, unknown>
 
+/** The `openapi` option: the tag of the plugin's routes in an OpenAPI document, or hide them. */
+export interface OpenApiOptions {
+  /** default 'passbase' */
+  tag?: string
+  /** default false; true leaves the plugin's routes out of the document */
+  hide?: boolean
+}
+
 /** The provider client's tuning (`api` option): `{ timeoutMs = 5000, retries = 2, concurrency = 16, maxQueue = 1000 }`. */
 export type ApiOptions = ProviderApiOptions
 
@@ -116,6 +124,11 @@ export interface FastifyPassbaseOptions {
   clock?: Clock
   /** shape refusal bodies */
   errorResponse?: ErrorResponseBuilder
+  /**
+   * how @fastify/swagger documents the plugin's routes: under the tag `tag` (default 'passbase'),
+   * or not at all with `hide: true` (the routes still answer)
+   */
+  openapi?: OpenApiOptions
   /** per instance: link attempts that ended 404 before a user gets 429; default { max: 10, window: 3600 } (seconds) */
   linkAttempts?: { max?: number, window?: number }
 }

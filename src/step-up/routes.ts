@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Clock } from '../clock.js'
 import { ChallengeForbiddenError, ChallengeGoneError, StepUpConflictError } from '../errors.js'
+import { because, described, INTERNAL_FAILURE, JSON_BODY_REFUSALS, refusals, STORE_FAILURE, VERIFIED_REFUSALS } from '../http/openapi.js'
 import { requireJson } from '../http/json-only.js'
 import { json, routeSchema } from '../http/schemas.js'
 import { currentUser } from '../http/user.js'
@@ -26,6 +27,8 @@ export interface StepUpRoutesOptions {
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
+const SET_COOKIE = { 'set-cookie': { type: 'string' as const, description: 'the step-up cookies (HttpOnly, SameSite=Strict, Secure by default)' } }
+
 /**
  * The step-up routes, in an encapsulated context that also holds the plugin's own
  * `@fastify/jwt` namespaces (the JSON-only body parser comes from the parent). Thin: each maps the service's
@@ -40,7 +43,10 @@ export async function stepUpRoutes (fastify: FastifyInstance, opts: StepUpRoutes
     onRequest: requireJson,
     schema: routeSchema('Start a step-up re-authentication (optionally bound to an action)', {
       body: json.startBody,
-      response: { 200: json.challenge, '4xx': json.error }
+      response: {
+        200: described('The challenge (the user\'s earlier one is gone)', json.challenge),
+        ...refusals([...JSON_BODY_REFUSALS, ...VERIFIED_REFUSALS])
+      }
     })
   }, async function start (request, reply) {
     const record = await approvedRecord(await currentUser(getUserId, request))
@@ -54,7 +60,16 @@ export async function stepUpRoutes (fastify: FastifyInstance, opts: StepUpRoutes
     onRequest: requireJson,
     schema: routeSchema('Complete a step-up re-authentication (sets the step-up cookie)', {
       body: json.completeBody,
-      response: { 200: json.complete, 202: json.complete, '4xx': json.error }
+      response: {
+        200: described('Confirmed: the step-up proof is set as an HttpOnly cookie', json.complete, SET_COOKIE),
+        202: described('No biometric authentication arrived yet: `{ pending: true }`, ask again', json.complete),
+        ...refusals([
+          ...JSON_BODY_REFUSALS,
+          ...VERIFIED_REFUSALS,
+          because(new ChallengeForbiddenError(), 'the challenge belongs to another user'),
+          because(new ChallengeGoneError(), 'the challenge expired, was used, or was replaced by a newer one')
+        ])
+      }
     })
   }, async function complete (request, reply) {
     const userId = await currentUser(getUserId, request)
@@ -85,7 +100,12 @@ export async function stepUpRoutes (fastify: FastifyInstance, opts: StepUpRoutes
   })
 
   fastify.delete('/reauth', {
-    schema: routeSchema('End every step-up window of the user (revokes their tokens, clears the cookies)', { response: { 204: { type: 'null' } } })
+    schema: routeSchema('End every step-up window of the user (revokes their tokens, clears the cookies)', {
+      response: {
+        204: described('Ended (also for an anonymous request: the cookies are cleared)', { type: 'null' }, SET_COOKIE),
+        ...refusals([INTERNAL_FAILURE, STORE_FAILURE])
+      }
+    })
   }, async function end (request, reply: FastifyReply) {
     const userId = await getUserId(request)
     if (typeof userId === 'string' && userId !== '') await service.end(userId)

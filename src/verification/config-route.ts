@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { UserIdTooLongError } from '../errors.js'
+import { because, described, INTERNAL_FAILURE, refusals, UNAUTHENTICATED } from '../http/openapi.js'
 import { json, routeSchema } from '../http/schemas.js'
 import { currentUser } from '../http/user.js'
 import type { GetUserId } from '../options/types.js'
@@ -20,7 +22,12 @@ export interface ConfigRouteOptions {
 export async function configRoute (fastify: FastifyInstance, opts: ConfigRouteOptions): Promise<void> {
   const { getUserId, publishableApiKey, metadataPrivateKey, buttonScriptUrl } = opts
   fastify.get('/config', {
-    schema: routeSchema('Button configuration for the current user', { response: { 200: json.config, '4xx': json.error } })
+    schema: routeSchema('Button configuration for the current user', {
+      response: {
+        200: described('What the page needs to render the provider\'s button for this user', json.config),
+        ...refusals([UNAUTHENTICATED, because(new UserIdTooLongError()), INTERNAL_FAILURE])
+      }
+    })
   }, async function config (request, reply) {
     const userId = await currentUser(getUserId, request)
     const body: { publishableApiKey: string | null, metaData?: string, buttonScriptUrl?: string } = { publishableApiKey: publishableApiKey ?? null }

@@ -4,6 +4,7 @@ import {
   AlreadyVerifiedError, IdentityTakenError, MetadataMismatchError, TooManyAttemptsError, UnknownIdentityError
 } from '../errors.js'
 import { requireJson } from '../http/json-only.js'
+import { because, described, INTERNAL_FAILURE, JSON_BODY_REFUSALS, PROVIDER_FAILURES, refusals, STORE_FAILURE, UNAUTHENTICATED } from '../http/openapi.js'
 import { json, routeSchema } from '../http/schemas.js'
 import { currentUser } from '../http/user.js'
 import type { GetUserId } from '../options/types.js'
@@ -36,7 +37,22 @@ export async function verificationRoutes (fastify: FastifyInstance, opts: Verifi
     onRequest: requireJson,
     schema: routeSchema('Link an identityAccessKey to the current user', {
       body: json.linkBody,
-      response: { 200: json.status, 201: json.status, '4xx': json.error }
+      response: {
+        200: described('Already linked to this user: the status', json.status),
+        201: described('Linked now: the status', json.status),
+        ...refusals([
+          ...JSON_BODY_REFUSALS,
+          UNAUTHENTICATED,
+          because(new MetadataMismatchError(), 'the identity\'s metadata names another user (nothing linked)'),
+          because(new UnknownIdentityError(), 'the provider does not know this identityAccessKey (nothing linked)'),
+          because(new IdentityTakenError()),
+          because(new AlreadyVerifiedError()),
+          because(new TooManyAttemptsError(), 'too many links of unknown identities; `Retry-After` says when to try again'),
+          INTERNAL_FAILURE,
+          STORE_FAILURE,
+          ...PROVIDER_FAILURES
+        ], { 429: { 'retry-after': { type: 'integer', description: 'seconds until a link may be tried again' } } })
+      }
     })
   }, async function link (request, reply) {
     const userId = await currentUser(getUserId, request)
@@ -47,7 +63,12 @@ export async function verificationRoutes (fastify: FastifyInstance, opts: Verifi
   })
 
   fastify.get('/status', {
-    schema: routeSchema('Verification status of the current user', { response: { 200: json.status, '4xx': json.error } })
+    schema: routeSchema('Verification status of the current user', {
+      response: {
+        200: described('The user\'s status (`none` when they linked no identity)', json.status),
+        ...refusals([UNAUTHENTICATED, INTERNAL_FAILURE, STORE_FAILURE])
+      }
+    })
   }, async function status (request, reply) {
     const userId = await currentUser(getUserId, request)
     const now = clock.now()

@@ -5,6 +5,7 @@ import { JSON_TYPE, refusal, refusalSender } from '../http/reply.js'
 import { toHint } from '../protocol/events.js'
 import { recordWebhookDelivery, withSpan } from '../telemetry/index.js'
 import type { WebhookHandler } from './handler.js'
+import { acceptRawBody, WEBHOOK_SCHEMA } from './schema.js'
 import { readDelivery, type ReadOptions } from './read.js'
 
 export const WEBHOOK_BODY_LIMIT = 64 * 1024
@@ -49,10 +50,9 @@ export async function webhookRoutes (fastify: FastifyInstance, opts: WebhookRout
 
   fastify.post('/webhooks', {
     bodyLimit: WEBHOOK_BODY_LIMIT,
-    schema: {
-      summary: 'Passbase webhook receiver (encrypted text/plain)',
-      response: { 200: { type: 'object', properties: { received: { type: 'boolean' } } } }
-    }
+    schema: WEBHOOK_SCHEMA,
+    // the body schema documents the route; the provider authenticates the raw text, so nothing is refused before that work
+    validatorCompiler: acceptRawBody
   }, async function webhook (request: FastifyRequest, reply: FastifyReply) {
     const receivedAt = opts.clock.now()
     const body = typeof request.body === 'string' ? request.body : ''

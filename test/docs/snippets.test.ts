@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
@@ -48,6 +48,13 @@ async function compile (dir: string, blocks: Fence[]): Promise<{ perBlock: strin
   return { perBlock, other }
 }
 
+/** True when a file of src/ changed after dist/ was built (the blocks would see old types). */
+function distIsStale (): boolean {
+  const built = statSync(join(root, 'dist', 'index.d.ts')).mtimeMs
+  return readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })
+    .some((e) => e.isFile() && !e.parentPath.includes(`${sep}generated`) && statSync(join(e.parentPath, e.name)).mtimeMs > built)
+}
+
 function typescriptBlocks (file: string, markdown: string): Fence[] {
   return fences(file, markdown).filter((f) => TYPESCRIPT.has(f.lang))
 }
@@ -60,10 +67,11 @@ t.test('every TypeScript block of the docs compiles under --strict', async (t) =
   const blocks = documents().flatMap((file) => typescriptBlocks(file, read(file)))
   t.ok(blocks.some((b) => b.file === 'README.md') && blocks.some((b) => b.file.startsWith('docs/')), 'README.md and docs/ have TypeScript blocks')
   const { perBlock, other } = await compile(t.testdir({}), blocks)
-  t.same(other, [], 'no error outside the blocks (the harness, the package types)')
+  const hint = distIsStale() ? '\n(dist/ is older than src/: run `npm run build` and try again)' : ''
+  t.same(other, [], `no error outside the blocks (the harness, the package types)${other.length === 0 ? '' : hint}`)
   blocks.forEach((block, i) => {
     const errors = perBlock[i]!
-    t.same(errors, [], `${block.file}:${block.line} compiles${errors.length === 0 ? '' : `:\n${errors.join('\n')}`}`)
+    t.same(errors, [], `${block.file}:${block.line} compiles${errors.length === 0 ? '' : `:\n${errors.join('\n')}${hint}`}`)
   })
 })
 

@@ -7,7 +7,12 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyTypeProvider } from 'fastify'
 import { expectTypeOf } from 'expect-type'
 import fastifyPassbase, {
+  guardResponses,
   PassbaseClient,
+  refusalResponse,
+  refusalSchema,
+  type GuardKind,
+  type ResponseSchema,
   type IdentityStatus,
   type PassbaseDecorator,
   type PassbaseGuard,
@@ -105,3 +110,12 @@ export function typedActions (app: FastifyInstance): void {
   // the plain guards stay usable on typed routes
   app.post<{ Body: Payout }>('/withdraw', { preHandler: [app.requireVerified, app.requireReauth] }, async () => ({ ok: true }))
 }
+
+// OpenAPI helpers for a host's guarded routes
+expectTypeOf(guardResponses).parameter(0).toEqualTypeOf<GuardKind>()
+expectTypeOf<GuardKind>().toEqualTypeOf<'verified' | 'reauth' | 'bound'>()
+expectTypeOf(guardResponses('verified')).toEqualTypeOf<Record<number, ResponseSchema>>()
+expectTypeOf(refusalResponse).returns.toEqualTypeOf<ResponseSchema>()
+expectTypeOf(refusalSchema).toEqualTypeOf<Readonly<Record<string, unknown>>>()
+// @ts-expect-error not a guard
+guardResponses('admin')

@@ -8,6 +8,7 @@ import fastifyPassbase, {
   MemoryStore,
   type FastifyPassbaseOptions,
   type GetUserId,
+  type OpenApiOptions,
   type PassbaseStore,
   type ReauthCookieOptions,
   type ReauthOptions,
@@ -81,3 +82,9 @@ export async function registration (): Promise<void> {
   // @ts-expect-error reauth needs its secret
   await app.register(fastifyPassbase, { secretApiKey: 'k', webhookSecret: 'x'.repeat(32), getUserId: () => null, reauth: { maxAge: 60 } })
 }
+
+// openapi: the tag of the plugin's routes, or hide them
+expectTypeOf<FastifyPassbaseOptions['openapi']>().toEqualTypeOf<OpenApiOptions | undefined>()
+expectTypeOf<OpenApiOptions>().toEqualTypeOf<{ tag?: string, hide?: boolean }>()
+// @ts-expect-error the tag is a string
+expectTypeOf<{ tag: string[] }>().toExtend<OpenApiOptions>()
