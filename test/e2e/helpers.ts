@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core'
 import type { Test } from 'tap'
 import type { StartOptions, Wallet } from '../../example/server.js'
+import { scaled } from '../helpers/time.js'
 
 /**
  * What the browser tests share: Debian's Chromium through playwright-core (never a
@@ -15,7 +16,7 @@ import type { StartOptions, Wallet } from '../../example/server.js'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const DIST = new URL('../../dist/index.js', import.meta.url)
-export const WAIT = { timeout: 20_000 }
+export const WAIT = { timeout: scaled(20_000) }
 export const IBAN = 'DE89 3704 0044 0532 0130 00'
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 

@@ -1,9 +1,12 @@
+import { scaled } from './time.js'
+
 /**
  * Resolves once `predicate` holds (checked every `everyMs`, 10 by default). Rejects after
- * `ms` without it: a deadline for a test that would otherwise hang, never a timing assertion.
+ * `ms` (scaled: test/helpers/time.ts) without it: a deadline for a test that would
+ * otherwise hang, never a timing assertion.
  */
 export async function until (predicate: () => boolean | Promise<boolean>, what: string, ms = 15_000, everyMs = 10): Promise<void> {
-  const deadline = Date.now() + ms
+  const deadline = Date.now() + scaled(ms)
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`never happened: ${what}`)
     await new Promise((resolve) => setTimeout(resolve, everyMs))
@@ -23,11 +26,12 @@ export async function nextMillisecond (): Promise<void> {
 }
 
 /**
- * `work`, or a rejection naming `what` once `ms` have passed without it settling: a
+ * `work`, or a rejection naming `what` once `ms` (scaled) have passed without it settling: a
  * step that hangs (a teardown waiting on a socket that never closes) fails with its
  * name and what the process still holds, instead of the whole file timing out.
  */
 export async function within<T> (what: string, ms: number, work: Promise<T>, state?: () => string): Promise<T> {
+  ms = scaled(ms)
   let timer: NodeJS.Timeout | undefined
   const expired = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {

@@ -10,6 +10,7 @@ import { encryptWebhook, webhookKey } from '../../src/protocol/crypto.js'
 import { WEBHOOK_SECRET } from '../helpers/app.js'
 import { sleep } from '../helpers/wait.js'
 import type { HostWorkerConfig, ParentMessage, WorkerMessage } from './host-worker.js'
+import { scaled } from '../helpers/time.js'
 
 export const POLL_MS = 50
 
@@ -47,7 +48,7 @@ export async function startHost (config: HostWorkerConfig): Promise<Host> {
   })
   const url = await new Promise<string>((resolve, reject) => {
     // ts-node compiles src/ in each child: ~4 s alone, more while other test files run
-    const timer = setTimeout(() => { reject(new Error(`host ${config.name} did not start within 60 s`)) }, 60_000)
+    const timer = setTimeout(() => { reject(new Error(`host ${config.name} did not start within ${scaled(60_000) / 1000} s`)) }, scaled(60_000))
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') { clearTimeout(timer); resolve(message.url) }
       if (message.type === 'fatal') { clearTimeout(timer); reject(new Error(`host ${config.name} failed: ${message.error}`)) }
@@ -75,7 +76,7 @@ export async function startHost (config: HostWorkerConfig): Promise<Host> {
     async stats () {
       const id = nextId++
       return await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => { reject(new Error(`host ${config.name}: no stats answer`)) }, 5000)
+        const timer = setTimeout(() => { reject(new Error(`host ${config.name}: no stats answer`)) }, scaled(5000))
         pending.set(id, (m) => { clearTimeout(timer); pending.delete(id); resolve({ getByUser: m.getByUser, changes: m.changes }) })
         child.send({ type: 'stats', id } satisfies ParentMessage)
       })
@@ -89,15 +90,16 @@ export async function stopHost ({ name, child }: { name: string, child: ChildPro
   const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve() }) })
   if (child.connected) child.send({ type: 'close' } satisfies ParentMessage)
   const timer = setTimeout(() => {
-    console.error(`multiprocess-postgres: host ${name} did not exit 5 s after close; killing it`)
+    console.error(`multiprocess-postgres: host ${name} did not exit ${scaled(5000) / 1000} s after close; killing it`)
     child.kill('SIGKILL')
-  }, 5000)
+  }, scaled(5000))
   await exited
   clearTimeout(timer)
 }
 
-/** Poll `probe` every POLL_MS (first probe at once) until it returns true; the delay since `since`, or null past `limitMs`. */
+/** Poll `probe` every POLL_MS (first probe at once) until it returns true; the delay since `since`, or null past `limitMs` (scaled). */
 export async function pollUntil (probe: () => Promise<boolean>, since: number, limitMs: number): Promise<number | null> {
+  limitMs = scaled(limitMs)
   for (;;) {
     const started = Date.now()
     if (await probe()) return Date.now() - since

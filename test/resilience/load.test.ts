@@ -7,6 +7,7 @@ import { PostgresStore } from '../../src/stores/postgres/index.js'
 import { encryptWebhook, webhookKey } from '../../src/protocol/crypto.js'
 import { getUserId, harness, SECRET_API_KEY, WEBHOOK_SECRET } from '../helpers/app.js'
 import { postgresForTap, uniquePrefix } from '../helpers/postgres.js'
+import { scaled } from '../helpers/time.js'
 
 /**
  * A bounded load test on PostgreSQL, over loopback HTTP only. Two plugin instances
@@ -30,7 +31,7 @@ const key = webhookKey(WEBHOOK_SECRET)
 
 const server = await postgresForTap(t)
 if (server !== null) {
-  t.test('mixed traffic with concurrent webhooks on PostgreSQL: zero errors, zero lost or duplicated transitions', { timeout: 120_000 }, async (t) => {
+  t.test('mixed traffic with concurrent webhooks on PostgreSQL: zero errors, zero lost or duplicated transitions', { timeout: scaled(120_000) }, async (t) => {
     const tablePrefix = uniquePrefix('load')
     const changes: StatusChange[] = []
     const errors: string[] = []

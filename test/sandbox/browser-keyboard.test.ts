@@ -1,6 +1,7 @@
 import type { Frame, Page } from 'playwright-core'
 import t from 'tap'
 import { CHROMIUM, PUBLISHABLE, hasChromium, startHost } from './browser-host.js'
+import { scaled } from '../helpers/time.js'
 
 /**
  * The button's overlay and the flow page with the keyboard, in Chromium: the overlay takes
@@ -25,7 +26,7 @@ async function flowFrame (page: Page): Promise<Frame> {
   return frame
 }
 
-const WAIT = { timeout: 10_000 }
+const WAIT = { timeout: scaled(10_000) }
 
 /** waits until the focus is on the flow page's control `testId` (moves across the frame's edge are messages: asynchronous) */
 async function focusIn (page: Page, testId: string): Promise<void> {

@@ -3,6 +3,7 @@ import t from 'tap'
 import type { ApiKind, Sandbox } from '../../src/sandbox/index.js'
 import { createTestClock } from '../../src/testing/host.js'
 import { SECRET_API_KEY, sandboxFor } from './helpers.js'
+import { scaled } from '../helpers/time.js'
 
 /**
  * Passbase's official Node SDK (@passbase/node 1.3.1) against the sandbox: every method,
@@ -27,7 +28,7 @@ async function guarded<T> (sandbox: Sandbox, kind: ApiKind, maxRequests: number,
   }, 2)
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => { reject(new Error(`no answer from the SDK's ${kind} within 10 s`)) }, 10_000)
+    timer = setTimeout(() => { reject(new Error(`no answer from the SDK's ${kind} within ${scaled(10_000) / 1000} s`)) }, scaled(10_000))
   })
   try {
     return await Promise.race([call(), timeout])

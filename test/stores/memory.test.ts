@@ -9,6 +9,7 @@ import { MemoryStore } from '../../src/stores/memory/index.js'
 import type { StoreFeature } from '../../src/stores/methods.js'
 import type { PassbaseStore } from '../../src/stores/types.js'
 import { conformanceCaseNames, runStoreConformance, storeConformance, type TestFn } from '../../src/testing/index.js'
+import { scaled } from '../helpers/time.js'
 
 storeConformance('MemoryStore conformance', () => new MemoryStore(), { test: t.test.bind(t) })
 
@@ -147,7 +148,7 @@ t.test('storeConformance works under node:test (its default)', async (t) => {
   ].join('\n'))
   const loader = process.execArgv.filter((arg) => arg.includes('@tapjs/typescript'))
   const child = spawnSync(process.execPath, [...loader, '--test', '--test-reporter=tap', script], {
-    encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_OPTIONS: '', TS_NODE_TRANSPILE_ONLY: '1' }
+    encoding: 'utf8', timeout: scaled(120_000), env: { ...process.env, NODE_OPTIONS: '', TS_NODE_TRANSPILE_ONLY: '1' }
   })
   if (child.status !== 0) t.fail(`node --test failed (${String(child.status)})\n${child.stdout}\n${child.stderr}`)
   else t.pass('node --test exits 0')

@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import t from 'tap'
 import { PostgresStore } from '../../src/stores/postgres/index.js'
 import { within } from '../helpers/wait.js'
+import { scaled } from '../helpers/time.js'
 
 /** TCP sockets open in this process (the store's and the fake server's; nothing else here opens any). */
 const tcpSockets = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length
@@ -54,7 +55,7 @@ for (const halfOpen of [false, true]) {
     // a half-open server keeps its own end until it writes (TCP); the store's end is gone either way
     if (!halfOpen) await within('the server seeing the connection close', 10_000, fake.closed)
     t.equal(tcpSockets(), halfOpen ? 1 : 0, 'the store holds no socket once close() returned')
-    t.same(await Promise.race([store.listening().then(() => 'settled'), new Promise((resolve) => setTimeout(resolve, 1000, 'pending'))]), 'settled',
+    t.same(await Promise.race([store.listening().then(() => 'settled'), new Promise((resolve) => setTimeout(resolve, scaled(1000), 'pending'))]), 'settled',
       'listening() settles once the store is closed')
   })
 }

@@ -12,6 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { Test } from 'tap'
+import { scaled } from '../../helpers/time.js'
 
 export const root = join(import.meta.dirname, '..', '..', '..')
 export const run = promisify(execFile)
@@ -47,6 +48,6 @@ export async function packedConsumer (t: Test, files: Record<string, string> = {
 
 /** Runs a Node.js script in the consumer and parses the JSON it prints on its last line. */
 export async function probe<T> (dir: string, file: string, args: string[] = []): Promise<T> {
-  const { stdout } = await run(process.execPath, [join(dir, file), ...args], { cwd: dir, timeout: 60_000 })
+  const { stdout } = await run(process.execPath, [join(dir, file), ...args], { cwd: dir, timeout: scaled(60_000) })
   return JSON.parse(stdout.trim().split('\n').pop() ?? 'null') as T
 }
