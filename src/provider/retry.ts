@@ -30,6 +30,15 @@ export interface RetryPolicy {
   closed: () => Error
 }
 
+/**
+ * How a retry waits: `node:timers/promises`' setTimeout (an abort of `signal` ends it).
+ * Tests replace `sleep` to decide when a retry wakes instead of sleeping through a
+ * Retry-After; nothing else should.
+ */
+export const retryTimer = {
+  sleep: async (ms: number, signal: AbortSignal): Promise<void> => { await delay(ms, undefined, { signal }) }
+}
+
 /** Full jitter: random(0, min(cap, base * 2^attempt)), attempt counted from 0. */
 export function backoffMs (attempt: number, baseMs: number, random: () => number = Math.random): number {
   return random() * Math.min(BACKOFF_CAP_MS, baseMs * 2 ** attempt)
@@ -68,7 +77,7 @@ export async function withRetries<T> (what: string, policy: RetryPolicy, attempt
     // a Retry-After wins over the backoff
     const wait = failure.retryAfterMs ?? backoffMs(n, policy.retryBaseMs)
     try {
-      await delay(wait, undefined, { signal: policy.signal })
+      await retryTimer.sleep(wait, policy.signal)
     } catch {
       throw policy.closed()
     }

@@ -1,7 +1,8 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PassbaseClient } from '../../src/provider/client.js'
 import { Limiter } from '../../src/provider/limiter.js'
+import { retryTimer } from '../../src/provider/retry.js'
 import { ApiUnavailableError } from '../../src/errors.js'
 import { until } from '../helpers/wait.js'
 import { client, identity, json, KEY, provider, rejection, requestedId } from './helpers.js'
@@ -81,11 +82,31 @@ t.test('the default maxQueue is 1000', async (t) => {
   await Promise.all(accepted)
 })
 
+/**
+ * The client's retry sleeps, held until the test wakes them (an abort still ends one): the
+ * test decides when a retry wakes instead of sleeping through the provider's Retry-After.
+ */
+function holdRetrySleeps (t: Test): Array<{ ms: number, wake: () => void }> {
+  const sleepers: Array<{ ms: number, wake: () => void }> = []
+  const real = retryTimer.sleep
+  retryTimer.sleep = async (ms, signal) => {
+    await new Promise<void>((resolve, reject) => {
+      if (signal.aborted) { reject(signal.reason); return }
+      const onAbort = (): void => { reject(signal.reason) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      sleepers.push({ ms, wake: () => { signal.removeEventListener('abort', onAbort); resolve() } })
+    })
+  }
+  t.teardown(() => { retryTimer.sleep = real })
+  return sleepers
+}
+
 t.test('a retry sleeping on its backoff holds no slot and no queue place', async (t) => {
+  const sleepers = holdRetrySleeps(t)
   const held = gate()
   const p = await provider(t, async (req, res, n) => {
     if (n === 1) {
-      json(res, 503, {}, { 'retry-after': '2' }) // the first call sleeps about 2 s
+      json(res, 503, {}, { 'retry-after': '2' }) // the first call sleeps 2 s: until the test wakes it
       return
     }
     await held.wait
@@ -93,6 +114,8 @@ t.test('a retry sleeping on its backoff holds no slot and no queue place', async
   })
   const c = client(t, p, { concurrency: 1, maxQueue: 1 })
   const sleeping = c.getSettings()
+  await until(() => sleepers.length === 1, 'the first request sleeps before its retry')
+  t.equal(sleepers[0]?.ms, 2000, 'for the provider\'s Retry-After')
   await until(() => c.stats().requests === 1 && c.stats().inFlight === 0, 'the first request settled')
   t.same(c.stats(), { requests: 1, inFlight: 0, queued: 0, coalescing: 0 }, 'the sleeping retry holds nothing')
   const inFlight = c.getSettings()
@@ -102,6 +125,7 @@ t.test('a retry sleeping on its backoff holds no slot and no queue place', async
   await t.rejects(c.getSettings(), { message: /queue full/ })
   held.open()
   await Promise.all([inFlight, queued])
+  sleepers[0]?.wake()
   await sleeping
   t.equal(p.requests.length, 4, 'the sleeping call was retried once awake')
 })
