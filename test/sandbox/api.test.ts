@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createSandbox } from '../../src/sandbox/index.js'
 import { api, SECRET_API_KEY, WEBHOOK_SECRET, sandboxFor } from './helpers.js'
+import { until } from '../helpers/wait.js'
 
 /** The server: options, X-API-KEY, API faults, close, request statistics. */
 
@@ -106,7 +107,7 @@ t.test('a burst of slow answers raises no MaxListenersExceededWarning (regressio
 t.test('close ends hanging API requests', async (t) => {
   const sandbox = await createSandbox({ secretApiKey: SECRET_API_KEY, faults: { api: { hang: true } } })
   const pending = api(sandbox, '/settings').then(() => 'answered', () => 'failed')
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await until(() => sandbox.apiRequests === 1, 'the request reached the sandbox (and hangs)')
   await sandbox.close()
   t.equal(await pending, 'failed')
   await sandbox.close() // idempotent
