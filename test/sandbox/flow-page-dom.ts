@@ -97,6 +97,8 @@ export async function run (t: Test, sandbox: Sandbox, query: Record<string, stri
       return [...elements.values()].filter((e) => ['button', 'input', 'select'].includes(e.tag))
     },
     querySelector: (selector: string) => {
+      // no layout here: the page's card is not found, so the page reports no size
+      if (selector === 'main') return null
       t.equal(selector, 'input[name=decision]:checked')
       return [...elements.values()].find((e) => e.getAttribute('name') === 'decision' && e.checked) ?? null
     },

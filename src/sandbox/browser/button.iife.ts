@@ -15,17 +15,25 @@ import { retireFrame } from './retire-frame.js'
 // replaced by the server with the sandbox's origin, for when document.currentScript is unavailable
 const FALLBACK_ORIGIN = '__PASSBASE_SANDBOX_ORIGIN__'
 const STYLE_ID = 'passbase-sandbox-style'
+/** the height of the close button's bar */
+const BAR_PX = 36
+/** the tallest page height the overlay takes from the page (it is capped by the window anyway) */
+const MAX_PAGE_PX = 4000
 const CSS = [
   '.passbase-button { font: 600 15px/1 system-ui, sans-serif; padding: 12px 20px; border: 0; border-radius: 8px;',
   '  background: #2f5bea; color: #fff; cursor: pointer; }',
   '.passbase-button:hover { filter: brightness(.9); }',
   '.passbase-overlay { position: fixed; inset: 0; z-index: 2147483646; background: rgba(15, 20, 40, .55);',
   '  display: flex; align-items: center; justify-content: center; }',
-  '.passbase-dialog { position: relative; width: min(440px, 96vw); height: min(700px, 94vh); }',
-  '.passbase-frame { width: 100%; height: 100%; border: 0; border-radius: 12px; background: #f4f6fb; }',
-  '.passbase-close { position: absolute; top: 8px; right: 8px; border: 0; background: transparent; font-size: 20px;',
-  '  cursor: pointer; color: #5b6285; }',
-  '.passbase-close:focus-visible, .passbase-frame:focus-visible { outline: 3px solid #2f5bea; outline-offset: 2px; }'
+  // the close button has a bar of its own above the frame: it never covers the page inside
+  '.passbase-dialog { position: relative; width: min(440px, 96vw); height: min(700px, 94vh); display: flex;',
+  '  flex-direction: column; background: #f4f6fb; border-radius: 12px; overflow: hidden; }',
+  `.passbase-bar { flex: none; order: -1; height: ${BAR_PX}px; box-sizing: border-box; padding: 4px 4px 0;`,
+  '  display: flex; justify-content: flex-end; }',
+  '.passbase-frame { flex: 1 1 auto; min-height: 0; width: 100%; border: 0; background: #f4f6fb; }',
+  '.passbase-close { width: 32px; height: 32px; border: 0; border-radius: 6px; background: transparent; font-size: 20px;',
+  '  line-height: 1; cursor: pointer; color: #5b6285; }',
+  '.passbase-close:focus-visible, .passbase-frame:focus-visible { outline: 3px solid #2f5bea; outline-offset: -3px; }'
 ].join('\n')
 
 interface Active {
@@ -124,8 +132,11 @@ function open (publishableKey: string, options: SandboxButtonOptions): void {
   closeButton.setAttribute('aria-label', 'Close')
   closeButton.textContent = '\u00d7'
   closeButton.addEventListener('click', cancel)
+  const bar = element('div', 'passbase-bar', 'passbase-bar')
+  bar.appendChild(closeButton)
+  // the frame first: the focus order stays frame, then close button (the bar is drawn above with CSS)
   dialog.appendChild(frame)
-  dialog.appendChild(closeButton)
+  dialog.appendChild(bar)
   overlay.appendChild(dialog)
 
   const onMessage = (event: MessageEvent): void => {
@@ -136,6 +147,9 @@ function open (publishableKey: string, options: SandboxButtonOptions): void {
       step = message.step as FlowStep
     } else if (message.type === 'focus-out') {
       focus.focusOut()
+    } else if (message.type === 'size' && typeof message.height === 'number' && message.height > 0 && message.height <= MAX_PAGE_PX) {
+      // as tall as the page (no blank band under a short one), never taller than the window
+      dialog.style.height = `min(${Math.ceil(message.height) + BAR_PX}px, 94vh)`
     } else if (message.type === 'submitted' && isKey(message.identityAccessKey)) {
       call(options.onSubmitted, message.identityAccessKey)
     } else if (message.type === 'finish' && isKey(message.identityAccessKey)) {

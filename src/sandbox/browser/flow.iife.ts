@@ -43,6 +43,19 @@ function notify (message: Outgoing): void {
   gate.post(() => { send(message, origin) }, message.type === 'finish' || message.type === 'error')
 }
 
+let reportedHeight = 0
+
+/** tells the overlay how tall the page is (not through the gate: it closes nothing), when it changed */
+function reportSize (): void {
+  const origin = data.origin
+  const card = document.querySelector('main')
+  if (origin === null || window.parent === window || card === null) return
+  const height = Math.ceil(card.getBoundingClientRect().bottom + window.scrollY + parseFloat(getComputedStyle(card).marginBottom))
+  if (height === reportedHeight) return
+  reportedHeight = height
+  send({ type: 'size', height }, origin)
+}
+
 function enter (next: FlowStep): void {
   step = next
   notify({ type: 'step', step })
@@ -111,6 +124,9 @@ function originCheck (): boolean {
 }
 
 function main (): void {
+  reportSize()
+  const card = document.querySelector('main')
+  if (card !== null && typeof ResizeObserver === 'function') new ResizeObserver(reportSize).observe(card)
   if (!originCheck()) return
   if (data.error !== null) {
     fail('FATAL_ERROR', data.error.code, data.error.message)

@@ -39,6 +39,8 @@ export type FlowMessage =
   | { source: typeof MESSAGE_SOURCE, type: 'finish', identityAccessKey: string }
   /** Shift+Tab on the page's first control: the button moves the focus to its close button */
   | { source: typeof MESSAGE_SOURCE, type: 'focus-out' }
+  /** the page's height in CSS pixels (its card and margins): the overlay takes it, up to the window's */
+  | { source: typeof MESSAGE_SOURCE, type: 'size', height: number }
   | {
     source: typeof MESSAGE_SOURCE
     type: 'error'
