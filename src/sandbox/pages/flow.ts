@@ -87,11 +87,13 @@ function loginForm (view: FlowView): string {
       value="${escapeHtml(view.identityAccessKey)}">
     <label for="email">Email</label>
     <input id="email" name="email" type="email" data-testid="email" autocomplete="off" value="${escapeHtml(view.email)}">
-    <p class="hint result">Face authentication result:</p>
+    <p class="hint result" id="face-authentication">You play the face authentication: fail it or pass it.</p>
     <div class="actions">
       <button type="button" id="cancel" data-testid="cancel">Cancel</button>
-      <button type="button" id="login-fail" data-testid="login-fail" class="danger">Fail login</button>
-      <button type="button" id="login-pass" data-testid="login-pass" class="primary">Pass login</button>
+      <div class="choice" role="group" aria-labelledby="face-authentication">
+        <button type="button" id="login-fail" data-testid="login-fail" class="danger">Fail login</button>
+        <button type="button" id="login-pass" data-testid="login-pass" class="primary">Pass login</button>
+      </div>
     </div>
   </form>`
 }

@@ -36,6 +36,7 @@ const STYLE = `
   .summary { font-size: 1.1rem; font-weight: 700; background: #fff7e0; border: 2px solid #e0a800; border-radius: 8px;
          padding: 12px; margin: 0 0 16px; overflow-wrap: anywhere; white-space: pre-wrap; }
   .actions { display: flex; gap: 8px; justify-content: flex-end; margin-top: 20px; }
+  .actions .choice { display: flex; gap: 8px; }
   button { font: inherit; border-radius: 6px; padding: 8px 14px; cursor: pointer; border: 1px solid #c9cee3; background: #fff; }
   button.primary { background: #2f5bea; border-color: #2f5bea; color: #fff; }
   button.danger { background: #d93b3b; border-color: #d93b3b; color: #fff; }
