@@ -41,7 +41,13 @@
     el.setAttribute('data-kind', kind || 'info')
     el.hidden = false
     clearTimeout(noticeTimer)
-    noticeTimer = setTimeout(function () { el.hidden = true }, 6000)
+    noticeTimer = setTimeout(hideNotice, 6000)
+  }
+
+  /** a notice that no longer holds (the user opened the flow again) goes at once */
+  function hideNotice () {
+    clearTimeout(noticeTimer)
+    $('notice').hidden = true
   }
 
   /** a polite announcement for screen readers (the status changes by itself) */
@@ -358,6 +364,7 @@
       await passbase.renderVerifyButton('#verify', {
         prefillAttributes: { email: user.name.replace(/[^A-Za-z0-9._-]/g, '.') + '@example.com' },
         onStatus: showStatus,
+        onStart: hideNotice,
         onError: function (err) {
           notice(err.code === 'CANCELLED_BY_USER' ? 'Verification cancelled.' : 'Verification failed: ' + err.message + '.', 'error')
         }
