@@ -1,9 +1,9 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PassbaseClient } from '../../src/provider/client.js'
 import { Limiter } from '../../src/provider/limiter.js'
-import { retryTimer } from '../../src/provider/retry.js'
 import { ApiUnavailableError } from '../../src/errors.js'
+import { holdRetrySleeps } from '../helpers/retry-sleeps.js'
 import { until } from '../helpers/wait.js'
 import { client, identity, json, KEY, provider, rejection, requestedId } from './helpers.js'
 
@@ -82,27 +82,8 @@ t.test('the default maxQueue is 1000', async (t) => {
   await Promise.all(accepted)
 })
 
-/**
- * The client's retry sleeps, held until the test wakes them (an abort still ends one): the
- * test decides when a retry wakes instead of sleeping through the provider's Retry-After.
- */
-function holdRetrySleeps (t: Test): Array<{ ms: number, wake: () => void }> {
-  const sleepers: Array<{ ms: number, wake: () => void }> = []
-  const real = retryTimer.sleep
-  retryTimer.sleep = async (ms, signal) => {
-    await new Promise<void>((resolve, reject) => {
-      if (signal.aborted) { reject(signal.reason); return }
-      const onAbort = (): void => { reject(signal.reason) }
-      signal.addEventListener('abort', onAbort, { once: true })
-      sleepers.push({ ms, wake: () => { signal.removeEventListener('abort', onAbort); resolve() } })
-    })
-  }
-  t.teardown(() => { retryTimer.sleep = real })
-  return sleepers
-}
-
 t.test('a retry sleeping on its backoff holds no slot and no queue place', async (t) => {
-  const sleepers = holdRetrySleeps(t)
+  const { sleepers } = holdRetrySleeps(t)
   const held = gate()
   const p = await provider(t, async (req, res, n) => {
     if (n === 1) {

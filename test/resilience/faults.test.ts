@@ -2,7 +2,8 @@ import t, { type Test } from 'tap'
 import type { StatusChange } from '../../src/index.js'
 import type { ReviewStatus } from '../../src/sandbox/index.js'
 import { harness, linkNew, statusOf, type Harness } from '../helpers/app.js'
-import { sleep, until } from '../helpers/wait.js'
+import { holdRetrySleeps } from '../helpers/retry-sleeps.js'
+import { until } from '../helpers/wait.js'
 
 /**
  * The plugin driven through every sandbox fault. Each test checks the final state
@@ -92,11 +93,14 @@ t.test('429 with Retry-After: the client waits as told, then succeeds', async (t
   h.sandbox.setIdentity(id!, { status: 'approved', score: 0.9 })
   h.sandbox.faults.api = { status: 429, retryAfter: 1 }
   h.sandbox.resetStats()
+  const held = holdRetrySleeps(t)
   const refresh = h.app.passbase.refresh(id!)
   await until(() => h.sandbox.stats().api.byKind.getIdentity >= 1, 'first fetch')
-  await sleep(600)
+  await until(() => held.sleepers.length === 1, 'the client sleeps before its retry')
+  t.equal(held.sleepers[0]?.ms, 1000, 'as long as the Retry-After says')
   t.equal(h.sandbox.stats().api.byKind.getIdentity, 1, 'no retry inside the Retry-After window (backoff alone would have retried 3 times)')
   h.sandbox.faults.api = {}
+  held.release()
   t.match(await refresh, { status: 'approved' })
   t.equal(h.sandbox.stats().api.byKind.getIdentity, 2)
   t.same(rec.of(id!), ['created>processing', 'processing>approved'])
