@@ -2,17 +2,31 @@ import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SingleFlight } from '../../src/provider/single-flight.js'
 import { ApiNotFoundError } from '../../src/errors.js'
+import { until } from '../helpers/wait.js'
 import { client, identity, json, provider, requestedId } from './helpers.js'
 
+/** Requests the fake provider holds until the test answers them, in arrival order. */
+function held (): { wait: () => Promise<void>, answer: () => void } {
+  const waiting: Array<() => void> = []
+  const early: number[] = []
+  return {
+    wait: async () => { await new Promise<void>((resolve) => { if (early.pop() === undefined) waiting.push(resolve); else resolve() }) },
+    answer: () => { const next = waiting.shift(); if (next === undefined) early.push(1); else next() }
+  }
+}
+
 t.test('single-flight: 100 concurrent getIdentity for one id cost ≤ 2 requests', async (t) => {
+  const hot = held()
   const p = await provider(t, async (req, res) => {
-    if (req.url?.endsWith('/hot')) await sleep(50)
+    if (req.url?.endsWith('/hot')) await hot.wait()
     json(res, 200, identity(requestedId(req)))
   })
   const c = client(t, p)
   const first = c.getIdentity('hot')
   const rest = Array.from({ length: 99 }, () => c.getIdentity('hot'))
   t.equal(c.stats().coalescing, 1)
+  await until(() => p.requests.length === 1, 'the fetch reached the provider')
+  hot.answer()
   const results = await Promise.all([first, ...rest])
   t.ok(p.requests.length <= 2, `${p.requests.length} requests`)
   t.equal(p.requests.length, 1, 'callers arriving before the fetch is sent share it')
@@ -21,9 +35,12 @@ t.test('single-flight: 100 concurrent getIdentity for one id cost ≤ 2 requests
 
   // callers arriving once it is on the wire share one follow-up
   const onWire = c.getIdentity('hot')
-  await sleep(20)
+  await until(() => p.requests.length === 2, 'the fetch is on the wire (the provider holds it)')
   const later = Array.from({ length: 50 }, () => c.getIdentity('hot'))
   t.equal(later[0], later[49], 'one shared follow-up')
+  hot.answer()
+  await until(() => p.requests.length === 3, 'the follow-up reached the provider')
+  hot.answer()
   await Promise.all([onWire, ...later])
   t.equal(p.requests.length, 3, 'the fetch on the wire plus one follow-up')
 
@@ -81,15 +98,18 @@ t.test('single-flight: a caller arriving during a fetch gets a state fetched aft
 })
 
 t.test('single-flight: a failed fetch fails its callers only; the follow-up fetches afresh', async (t) => {
+  const first = held()
   const p = await provider(t, async (req, res, n) => {
-    await sleep(30)
-    if (n === 1) json(res, 404, {})
-    else json(res, 200, identity('id-e'))
+    if (n === 1) {
+      await first.wait()
+      json(res, 404, {})
+    } else json(res, 200, identity('id-e'))
   })
   const c = client(t, p)
   const a = c.getIdentity('id-e')
-  await sleep(10) // a is on the wire: b gets the follow-up
-  const b = c.getIdentity('id-e')
+  await until(() => p.requests.length === 1, 'a is on the wire (the provider holds it)')
+  const b = c.getIdentity('id-e') // b gets the follow-up
+  first.answer()
   await t.rejects(a, ApiNotFoundError)
   t.equal((await b).id, 'id-e')
   t.equal(p.requests.length, 2)
