@@ -6,7 +6,7 @@ import { clientScriptEtag } from '../../src/browser/route.js'
 import { script } from '../../src/generated/browser-client.js'
 import fastifyPassbase from '../../src/index.js'
 import { SECRET_API_KEY, WEBHOOK_SECRET, getUserId } from '../helpers/app.js'
-import { approved, authenticated, browserFetch, FAST, legacyError, passLogins, rejection, setup, until, verifyTarget, PUBLISHABLE } from './setup.js'
+import { approved, authenticated, browserFetch, FAST, legacyError, passLogins, rejection, setup, until, until as waitFor, verifyTarget, PUBLISHABLE } from './setup.js'
 
 /**
  * The browser helper under Node, against the real plugin and sandbox over HTTP, with
@@ -57,7 +57,7 @@ t.test('waitForStatus follows the status to a final one, reporting changes', asy
   await client.link(identity.id)
   const seen: string[] = []
   const waiting = client.waitForStatus({ onStatus: (s) => seen.push(s.status) })
-  await new Promise((resolve) => setTimeout(resolve, 60))
+  await waitFor(() => seen.length === 1, 'the first status (processing) seen')
   await h.sandbox.review(identity.id, { status: 'approved', score: 0.97 })
   const final = await waiting
   t.equal(final.status, 'approved')
@@ -142,7 +142,7 @@ t.test('renderVerifyButton: a final status right away is reported once', async (
   const identity = await h.sandbox.createIdentity({ status: 'approved', score: 0.95 })
   button.calls[0]!.options.onFinish?.(identity.id)
   await until(() => statuses.length > 0, 'a status')
-  await new Promise((resolve) => setTimeout(resolve, 30))
+  await new Promise((resolve) => setTimeout(resolve, 30)) // time passes: no second report of the same status
   t.same(statuses, ['approved'])
 })
 

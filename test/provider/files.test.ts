@@ -31,7 +31,7 @@ t.test('resource file is streamed, not buffered', async (t) => {
   const file = await c.getResourceFile('i1', 'r1', 'f1')
   t.equal(p.requests[0].url, '/verification/v2/identity/i1/resources/r1/resource_files/f1')
   t.equal(file.contentType, 'image/jpeg')
-  await sleep(300)
+  await sleep(300) // longer than timeoutMs (200): time must pass to show the attempt timer no longer runs
   t.equal(c.stats().inFlight, 1, 'the slot is held while the body is open (the attempt timer no longer runs)')
   letGo()
   // the client's own 'close' listener (which releases the slot) was registered first

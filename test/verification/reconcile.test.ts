@@ -150,7 +150,7 @@ t.test('interval mode: repairs in the background, survives failures, stops on cl
 
   await h.app.close()
   const after = h.sandbox.stats().api.byKind.listIdentities
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await new Promise((resolve) => setTimeout(resolve, 100)) // 20 intervals: time must pass to show that no run comes
   t.equal(h.sandbox.stats().api.byKind.listIdentities, after, 'no run after close')
   await h.sandbox.close()
 })
