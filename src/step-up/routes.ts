@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Clock } from '../clock.js'
 import { ChallengeForbiddenError, ChallengeGoneError, StepUpConflictError } from '../errors.js'
-import { because, described, INTERNAL_FAILURE, JSON_BODY_REFUSALS, refusals, STORE_FAILURE, VERIFIED_REFUSALS } from '../http/openapi.js'
+import {
+  because, described, INTERNAL_FAILURE, JSON_BODY_REFUSALS, refusals, STORE_FAILURE, UNAUTHENTICATED, VERIFIED_REFUSALS
+} from '../http/openapi.js'
 import { requireJson } from '../http/json-only.js'
 import { json, routeSchema } from '../http/schemas.js'
 import { currentUser } from '../http/user.js'
@@ -67,7 +69,8 @@ export async function stepUpRoutes (fastify: FastifyInstance, opts: StepUpRoutes
           ...JSON_BODY_REFUSALS,
           ...VERIFIED_REFUSALS,
           because(new ChallengeForbiddenError(), 'the challenge belongs to another user'),
-          because(new ChallengeGoneError(), 'the challenge expired, was used, or was replaced by a newer one')
+          because(new ChallengeGoneError(), 'the challenge expired, was used or was cancelled'),
+          because(new StepUpConflictError(), 'another step-up was started for the account while this one was open')
         ])
       }
     })
@@ -92,7 +95,10 @@ export async function stepUpRoutes (fastify: FastifyInstance, opts: StepUpRoutes
     onRequest: requireJson,
     schema: routeSchema('Cancel the user\'s own open step-up challenge (204 whether or not there was one)', {
       body: json.completeBody,
-      response: { 204: { type: 'null' }, '4xx': json.error }
+      response: {
+        204: described('Cancelled, or nothing to cancel (another user\'s, a conflicted or an unknown challenge is left as it is)', { type: 'null' }),
+        ...refusals([...JSON_BODY_REFUSALS, UNAUTHENTICATED, INTERNAL_FAILURE, STORE_FAILURE])
+      }
     })
   }, async function cancel (request, reply) {
     await service.cancel(await currentUser(getUserId, request), request.body.challengeId)

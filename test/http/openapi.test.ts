@@ -56,6 +56,7 @@ const EXPECTED: Record<string, string[]> = {
   'GET /passbase/client.js': ['200', '304'],
   'POST /passbase/reauth/start': ['200', '400', '401', '403', '413', '415', '500', '503'],
   'POST /passbase/reauth/complete': ['200', '202', '400', '401', '403', '410', '413', '415', '500', '503'],
+  'POST /passbase/reauth/cancel': ['204', '400', '401', '413', '415', '500', '503'],
   'DELETE /passbase/reauth': ['204', '500', '503']
 }
 
@@ -96,6 +97,7 @@ t.test('the plugin\'s routes: tagged, every answer described', async (t) => {
   t.match(ops.get('POST /passbase/verifications')?.responses['429']?.headers, { 'retry-after': { schema: { type: 'integer' } } }, '429: Retry-After')
   t.match(ops.get('POST /passbase/reauth/complete')?.responses['200']?.headers, { 'set-cookie': {} }, 'complete: Set-Cookie')
   t.match(ops.get('POST /passbase/reauth/complete')?.responses['410']?.description, /FST_PASSBASE_CHALLENGE_GONE/)
+  t.match(ops.get('POST /passbase/reauth/complete')?.responses['410']?.description, /FST_PASSBASE_STEP_UP_CONFLICT/)
   t.match(ops.get('POST /passbase/reauth/complete')?.responses['403']?.description, /FST_PASSBASE_VERIFICATION_REQUIRED/)
   t.match(ops.get('POST /passbase/reauth/complete')?.responses['403']?.description, /FST_PASSBASE_CHALLENGE_FORBIDDEN/)
   t.ok(ops.get('GET /passbase/client.js')?.responses['200']?.content?.['application/javascript'], 'client.js: JavaScript')
